@@ -1,0 +1,56 @@
+use super::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in person as the browser sees them (no hash, no internals).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub email: String,
+    pub entity_name: String,
+    pub roles: Vec<String>,
+    pub is_admin: bool,
+    pub is_operator: bool,
+    pub must_change_password: bool,
+}
+
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use super::context;
+    use crate::backend::auth;
+    let state = context::state()?;
+    let (token, _session) =
+        auth::sign_in(&state, &email, &password, context::client_ip(), context::meta(), context::now())
+            .await?;
+    context::set_session_cookie(&state.config, &token);
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::context;
+    use crate::backend::sessions;
+    let state = context::state()?;
+    if let Some(token) = context::request_session_token() {
+        sessions::end_by_token(&state.db, &token, context::meta(), context::now()).await?;
+    }
+    context::clear_session_cookie(&state.config);
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    use super::context;
+    use crate::backend::roles;
+    Ok(context::current_session().await?.map(|(_, s)| Me {
+        id: s.user.id,
+        name: s.user.name.clone(),
+        email: s.user.email.clone(),
+        entity_name: s.entity.name.clone(),
+        roles: roles::labels(&s.roles),
+        is_admin: s.actor.is_admin(),
+        is_operator: s.actor.operator,
+        must_change_password: s.user.must_change_password,
+    }))
+}

@@ -1,0 +1,10 @@
+//! Server functions, grouped by resource. Each is thin: who is asking, parse the input into
+//! domain types, one service call, map the error, return a DTO.
+
+pub mod account;
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod context;
+pub mod error;
+
+pub use error::AppError;

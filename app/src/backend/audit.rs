@@ -1,0 +1,100 @@
+//! The append-only audit log. `record` is called inside the transaction of the change it records,
+//! so an event exists exactly when its change does. It is also the single place where admin
+//! events will be published to live subscribers.
+
+use super::entity::audit_event;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Who did it.
+#[derive(Clone, Debug)]
+pub struct AuditActor {
+    pub kind: &'static str,
+    pub id: Option<Uuid>,
+    pub label: String,
+}
+
+impl AuditActor {
+    pub fn system(label: &str) -> Self {
+        Self { kind: "system", id: None, label: label.to_string() }
+    }
+
+    pub fn user(id: Uuid, label: &str) -> Self {
+        Self { kind: "user", id: Some(id), label: label.to_string() }
+    }
+}
+
+/// Where the request came from.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditContext {
+    pub actor: AuditActor,
+    pub meta: RequestMeta,
+}
+
+impl AuditContext {
+    pub fn system(label: &str) -> Self {
+        Self { actor: AuditActor::system(label), meta: RequestMeta::default() }
+    }
+}
+
+/// One change, as the log shows it.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub action: &'static str,
+    pub entity_id: Option<Uuid>,
+    pub target_kind: &'static str,
+    pub target_id: Option<Uuid>,
+    pub target_label: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &AuditContext,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let event = audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(now),
+        actor_kind: Set(ctx.actor.kind.to_string()),
+        actor_id: Set(ctx.actor.id),
+        actor_label: Set(ctx.actor.label.clone()),
+        entity_id: Set(change.entity_id),
+        action: Set(change.action.to_string()),
+        target_kind: Set(change.target_kind.to_string()),
+        target_id: Set(change.target_id),
+        target_label: Set(change.target_label),
+        before: Set(change.before.map(|v| v.to_string())),
+        after: Set(change.after.map(|v| v.to_string())),
+        ip: Set(ctx.meta.ip.clone()),
+        request_id: Set(ctx.meta.request_id.clone()),
+    };
+    audit_event::Entity::insert(event).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The newest events about one target (a user's trail), newest first.
+pub async fn for_target<C: ConnectionTrait>(
+    conn: &C,
+    target_id: Uuid,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::TargetId.eq(target_id))
+        .order_by_desc(audit_event::Column::At)
+        .order_by_desc(audit_event::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}

@@ -1,0 +1,84 @@
+//! Sign-in. One answer for every failure, the same work whether or not the account exists, and
+//! throttling per IP address and per account.
+
+use super::audit::{self, AuditActor, AuditContext, Change, RequestMeta};
+use super::entity::{session, user};
+use super::error::ServiceError;
+use super::{sessions, users, AppState};
+use crate::domain::{Email, UserStatus};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::net::IpAddr;
+
+/// Longer input than this is refused before any hashing, so nobody can make the server hash
+/// megabytes.
+const MAX_PASSWORD_BYTES: usize = 4096;
+
+pub async fn sign_in(
+    state: &AppState,
+    email_input: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+    meta: RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<(String, session::Model), ServiceError> {
+    if let Some(ip) = ip {
+        state
+            .limiter
+            .check_ip(ip, now)
+            .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
+    }
+    let account = email_input.trim().to_lowercase();
+    state
+        .limiter
+        .check_account(&account, now)
+        .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(ServiceError::BadCredentials);
+    }
+
+    let found = match Email::parse(email_input) {
+        Ok(email) => users::find_by_email(state.db.read(), &email).await?,
+        Err(_) => None,
+    };
+    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    let password_ok = state
+        .passwords
+        .verify(password.to_string(), hash)
+        .await
+        .map_err(|_| ServiceError::RateLimited { retry_after_secs: 1 })?;
+    let user = match found {
+        Some(user) if password_ok && may_sign_in(&user) => user,
+        _ => {
+            state.limiter.record_failure(&account, now);
+            return Err(ServiceError::BadCredentials);
+        }
+    };
+    state.limiter.record_success(&account);
+
+    let txn = state.db.begin().await?;
+    let created = sessions::create(&txn, user.id, &meta, &state.config, now).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::LastLoginAt, Expr::value(Some(now)))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let ctx = AuditContext { actor: AuditActor::user(user.id, &user.email), meta };
+    let change = Change {
+        action: "user.signed_in",
+        entity_id: Some(user.entity_id),
+        target_kind: "user",
+        target_id: Some(user.id),
+        target_label: user.email.clone(),
+        before: None,
+        after: None,
+    };
+    audit::record(&txn, &ctx, change, now).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn may_sign_in(user: &user::Model) -> bool {
+    user.purged_at.is_none() && UserStatus::parse(&user.status).is_some_and(UserStatus::can_sign_in)
+}

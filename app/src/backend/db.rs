@@ -1,0 +1,121 @@
+//! Connections: SQLite (default) or PostgreSQL, chosen by the URL.
+//!
+//! On SQLite, writes go through a pool of exactly one connection, so write transactions queue
+//! in the application instead of failing with "database is locked"; reads use their own pool and
+//! run beside the writer thanks to WAL.
+
+use super::migration::Migrator;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+    backend: DbBackend,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Self::connect_postgres(url).await
+        } else {
+            Err(DbErr::Custom(
+                "DATABASE_URL must start with sqlite: or postgres:".to_string(),
+            ))
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Self, DbErr> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| DbErr::Custom(format!("DATABASE_URL is not a SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536");
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbErr::Custom(format!("cannot create the folder {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
+        Ok(Self {
+            read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
+            write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
+            backend: DbBackend::Sqlite,
+        })
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Self, DbErr> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| DbErr::Custom(format!("DATABASE_URL is not a PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
+        let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+        Ok(Self { read: conn.clone(), write: conn, backend: DbBackend::Postgres })
+    }
+
+    /// For queries that change nothing.
+    pub fn read(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// For a single-statement write that needs no transaction of its own.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.write
+    }
+
+    /// Starts the one transaction of a state change.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write.begin().await
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.write, None).await
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        use sea_orm::ConnectionTrait;
+        self.read.execute_unprepared("SELECT 1").await.is_ok()
+    }
+
+    pub async fn close(self) {
+        let _ = self.read.close().await;
+        if self.backend == DbBackend::Sqlite {
+            let _ = self.write.close().await;
+        }
+    }
+}

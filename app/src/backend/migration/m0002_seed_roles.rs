@@ -1,0 +1,54 @@
+//! The four roles of the seeds and the operator scope, with their permissions and business matrix.
+
+use crate::domain::RoleKey;
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m0002_seed_roles"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let mut roles = Query::insert()
+            .into_table(Alias::new("roles"))
+            .columns(
+                ["key", "name", "is_global", "rank", "trading", "credit", "admin_access", "excel_add_in"]
+                    .map(Alias::new),
+            )
+            .to_owned();
+        let mut permissions = Query::insert()
+            .into_table(Alias::new("role_permissions"))
+            .columns(["role_key", "permission"].map(Alias::new))
+            .to_owned();
+        for (rank, role) in RoleKey::ALL.into_iter().enumerate() {
+            let access = role.business_access();
+            roles.values_panic([
+                role.as_str().into(),
+                role.label().into(),
+                role.is_global().into(),
+                (rank as i32).into(),
+                access.trading.into(),
+                access.credit.into(),
+                access.admin.into(),
+                access.excel_add_in.into(),
+            ]);
+            for permission in role.permissions() {
+                permissions.values_panic([role.as_str().into(), permission.as_str().into()]);
+            }
+        }
+        m.exec_stmt(roles).await?;
+        m.exec_stmt(permissions).await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.exec_stmt(Query::delete().from_table(Alias::new("role_permissions")).to_owned()).await?;
+        m.exec_stmt(Query::delete().from_table(Alias::new("roles")).to_owned()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,15 @@
+//! Schema migrations; the same steps run unchanged on SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_schema;
+mod m0002_seed_roles;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_schema::Migration), Box::new(m0002_seed_roles::Migration)]
+    }
+}

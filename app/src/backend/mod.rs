@@ -1,0 +1,23 @@
+//! Server-only code: persistence, services (one module per aggregate) and secrets handling.
+//! Every state change is one transaction that also writes its audit event.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod passwords;
+pub mod rate_limit;
+pub mod roles;
+pub mod secrets;
+pub mod seed;
+pub mod sessions;
+pub mod state;
+pub mod users;
+
+pub use db::Db;
+pub use error::ServiceError;
+pub use state::AppState;

@@ -1,0 +1,288 @@
+//! Bootstrapping (`create-admin`) and demo data (`seed-demo`), with a fast bulk path for
+//! benchmark-sized directories.
+
+use super::audit::{self, AuditContext, Change};
+use super::entity::{entity, invitation, invitation_role, user, user_role};
+use super::error::ServiceError;
+use super::passwords::hash_unthrottled;
+use super::secrets::{generate_password, new_token};
+use super::users::{self, active_model, NewUser};
+use super::{entities, Db};
+use crate::domain::invitation::VALIDITY;
+use crate::domain::{Email, FieldErrors, NewPassword, PersonName, RoleKey, UserStatus};
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const DEMO_PASSWORD: &str = "usher demo password";
+pub const DEMO_OPERATOR: &str = "operator@usher.test";
+pub const DEMO_ADMIN: &str = "admin@northwind.test";
+pub const DEMO_MEMBER: &str = "trader@northwind.test";
+
+/// Creates a first operator (no entity) or an entity admin. Without a password, one is
+/// generated, returned once, and must be changed at first sign-in.
+pub async fn create_admin(
+    db: &Db,
+    email: &str,
+    name: &str,
+    entity_slug: Option<&str>,
+    password: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(user::Model, Option<String>), ServiceError> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(email));
+    let name = errors.check("name", PersonName::parse(name));
+    let (password, generated) = match password {
+        Some(p) => (p, false),
+        None => (generate_password(), true),
+    };
+    let personal = [email.as_ref().map(|e| e.as_str()).unwrap_or(""), name.as_ref().map(|n| n.as_str()).unwrap_or("")];
+    errors.check("password", NewPassword::parse(&password, &personal));
+    errors.into_result()?;
+    let (email, name) = (email.expect("checked"), name.expect("checked"));
+    let hash = hash_unthrottled(password.clone()).await;
+
+    let ctx = AuditContext::system("create-admin");
+    let txn = db.begin().await?;
+    let (entity, roles) = match entity_slug {
+        Some(slug) => {
+            let entity = entities::find_by_slug(&txn, slug).await?.ok_or_else(|| {
+                ServiceError::Invalid(FieldErrors::single("entity", format!("There is no entity with the slug {slug:?}.")))
+            })?;
+            (entity, vec![RoleKey::Admin])
+        }
+        None => (entities::operator_entity(&txn, &ctx, now).await?, vec![RoleKey::Operator]),
+    };
+    let new = NewUser {
+        entity_id: entity.id,
+        name,
+        email,
+        contact_email: None,
+        roles,
+        status: UserStatus::Active,
+        password_hash: Some(hash),
+        must_change_password: generated,
+    };
+    let user = users::insert(&txn, new, &ctx, now).await?;
+    txn.commit().await?;
+    Ok((user, generated.then_some(password)))
+}
+
+pub async fn has_users(db: &Db) -> Result<bool, ServiceError> {
+    Ok(user::Entity::find().count(db.read()).await? > 0)
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    pub users: usize,
+    pub invitations: usize,
+}
+
+const FIRST: [&str; 40] = [
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Frances", "John",
+    "Radia", "Leslie", "Hedy", "Tim", "Katherine", "Dennis", "Sophie", "Linus", "Anita", "Niklaus",
+    "Shafi", "Whitfield", "Jean", "Bjarne", "Adele", "Guido", "Mary", "Vint", "Karen", "Tony",
+    "Zoë", "José", "Søren", "Chloé", "Amara", "Yusuf", "Mei", "Ravi", "Ingrid", "Kenji",
+];
+const LAST: [&str; 40] = [
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Allen",
+    "McCarthy", "Perlman", "Lamport", "Lamarr", "Berners-Lee", "Johnson", "Ritchie", "Wilson",
+    "Torvalds", "Borg", "Wirth", "Goldwasser", "Diffie", "Sammet", "Stroustrup", "Goldberg",
+    "van Rossum", "Keller", "Cerf", "Spärck Jones", "Hoare", "Okafor", "García", "Nørgaard",
+    "Dubois", "Mensah", "Haddad", "Wang", "Iyer", "Larsen", "Tanaka",
+];
+
+/// The status of the i-th generated user: mostly active, with every other status present.
+fn demo_status(i: usize) -> UserStatus {
+    match i % 12 {
+        3 => UserStatus::Inactive,
+        7 => UserStatus::Deleted,
+        10 => UserStatus::Pending,
+        _ => UserStatus::Active,
+    }
+}
+
+fn demo_role(i: usize) -> RoleKey {
+    match i % 10 {
+        0 => RoleKey::Admin,
+        1 | 4 | 7 => RoleKey::MarketMaker,
+        2 | 5 => RoleKey::CreditOfficer,
+        _ => RoleKey::Trader,
+    }
+}
+
+/// Fills an empty database with the demo entities, named sign-ins, `generated` more users in
+/// every status, and invitations in every state.
+pub async fn seed_demo(db: &Db, generated: usize, now: DateTime<Utc>) -> Result<SeedReport, ServiceError> {
+    let ctx = AuditContext::system("seed-demo");
+    let hash = hash_unthrottled(DEMO_PASSWORD.to_string()).await;
+    let txn = db.begin().await?;
+    let operators = entities::operator_entity(&txn, &ctx, now).await?;
+    let northwind = entities::create(&txn, "Northwind Trading", "northwind", false, &ctx, now).await?;
+    let contoso = entities::create(&txn, "Contoso Markets", "contoso", false, &ctx, now).await?;
+    let named = [
+        (&operators, "Olivia Operator", DEMO_OPERATOR, RoleKey::Operator),
+        (&northwind, "Nadia Admin", DEMO_ADMIN, RoleKey::Admin),
+        (&northwind, "Theo Trader", DEMO_MEMBER, RoleKey::Trader),
+        (&contoso, "Carla Admin", "admin@contoso.test", RoleKey::Admin),
+    ];
+    let mut named_ids = Vec::new();
+    for (entity, name, email, role) in named {
+        let new = NewUser {
+            entity_id: entity.id,
+            name: PersonName::parse(name).expect("demo name"),
+            email: Email::parse(email).expect("demo email"),
+            contact_email: None,
+            roles: vec![role],
+            status: UserStatus::Active,
+            password_hash: Some(hash.clone()),
+            must_change_password: false,
+        };
+        named_ids.push(users::insert(&txn, new, &ctx, now).await?.id);
+    }
+    let invitations = seed_invitations(&txn, &[&northwind, &contoso], named_ids[1], named_ids[2], now).await?;
+    txn.commit().await?;
+
+    bulk_users(db, &[northwind.id, contoso.id], generated, &hash, now).await?;
+    let txn = db.begin().await?;
+    let change = Change {
+        action: "demo.seeded",
+        entity_id: None,
+        target_kind: "system",
+        target_id: None,
+        target_label: "demo data".into(),
+        before: None,
+        after: Some(json!({ "users": generated + named_ids.len(), "invitations": invitations })),
+    };
+    audit::record(&txn, &ctx, change, now).await?;
+    txn.commit().await?;
+    Ok(SeedReport { users: generated + named_ids.len(), invitations })
+}
+
+async fn seed_invitations<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    entities: &[&entity::Model],
+    inviter: Uuid,
+    accepted_user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    // (local part, stored status, sent this long ago, accepted user)
+    let plan: [(&str, &str, TimeDelta, Option<Uuid>); 8] = [
+        ("new.hire", "pending", TimeDelta::hours(2), None),
+        ("analyst", "pending", TimeDelta::days(3), None),
+        ("late.joiner", "pending", TimeDelta::days(9), None),
+        ("former.contractor", "pending", TimeDelta::days(30), None),
+        ("wrong.address", "revoked", TimeDelta::days(1), None),
+        ("changed.mind", "revoked", TimeDelta::days(12), None),
+        ("trader", "accepted", TimeDelta::days(20), Some(accepted_user)),
+        ("desk.lead", "pending", TimeDelta::minutes(5), None),
+    ];
+    let mut count = 0;
+    for entity in entities {
+        for (i, (local, status, ago, accepted)) in plan.iter().enumerate() {
+            if accepted.is_some() && entity.slug != "northwind" {
+                continue;
+            }
+            let email = format!("{local}@{}.test", entity.slug);
+            let sent = now - *ago;
+            let id = Uuid::now_v7();
+            invitation::Entity::insert(invitation::ActiveModel {
+                id: Set(id),
+                entity_id: Set(entity.id),
+                email_normalized: Set(email.clone()),
+                email: Set(email),
+                status: Set(status.to_string()),
+                token_hash: Set(new_token().1),
+                expires_at: Set(sent + VALIDITY),
+                sent_count: Set(1 + (i as i32 % 3)),
+                last_sent_at: Set(sent),
+                invited_by: Set(Some(inviter)),
+                accepted_user_id: Set(*accepted),
+                created_at: Set(sent - TimeDelta::days(i as i64 % 3)),
+                updated_at: Set(sent),
+                version: Set(1),
+            })
+            .exec_without_returning(conn)
+            .await?;
+            invitation_role::Entity::insert(invitation_role::ActiveModel {
+                invitation_id: Set(id),
+                role_key: Set(demo_role(i + 3).as_str().to_string()),
+            })
+            .exec_without_returning(conn)
+            .await?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Inserts `count` generated users in multi-row statements, a transaction per chunk.
+pub async fn bulk_users(
+    db: &Db,
+    entity_ids: &[Uuid],
+    count: usize,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    const ROWS_PER_STATEMENT: usize = 1000;
+    const ROWS_PER_TRANSACTION: usize = 50_000;
+    let mut i = 0;
+    while i < count {
+        let txn = db.begin().await?;
+        let end = (i + ROWS_PER_TRANSACTION).min(count);
+        while i < end {
+            let stop = (i + ROWS_PER_STATEMENT).min(end);
+            let mut users = Vec::with_capacity(stop - i);
+            let mut roles = Vec::with_capacity(stop - i);
+            for n in i..stop {
+                let model = generated_user(entity_ids, n, password_hash, now);
+                roles.push(user_role::ActiveModel {
+                    user_id: Set(model.id),
+                    role_key: Set(demo_role(n).as_str().to_string()),
+                });
+                users.push(active_model(model));
+            }
+            user::Entity::insert_many(users).exec_without_returning(&txn).await?;
+            user_role::Entity::insert_many(roles).exec_without_returning(&txn).await?;
+            i = stop;
+        }
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+fn generated_user(entity_ids: &[Uuid], n: usize, password_hash: &str, now: DateTime<Utc>) -> user::Model {
+    let first = FIRST[n % FIRST.len()];
+    let last = LAST[(n / FIRST.len()) % LAST.len()];
+    let name = format!("{first} {last}");
+    let email = format!(
+        "{}.{}.{n}@example.test",
+        first.to_lowercase(),
+        last.to_lowercase().replace(' ', "-")
+    );
+    let status = demo_status(n);
+    let created = now - TimeDelta::minutes((n as i64 * 37) % 500_000);
+    user::Model {
+        id: Uuid::now_v7(),
+        entity_id: entity_ids[n % entity_ids.len()],
+        sort_name: name.to_lowercase(),
+        name,
+        email_normalized: email.clone(),
+        email,
+        contact_email: None,
+        status: status.as_str().to_string(),
+        password_hash: (status != UserStatus::Pending).then(|| password_hash.to_string()),
+        must_change_password: false,
+        last_login_at: (status == UserStatus::Active && n % 3 != 0)
+            .then(|| now - TimeDelta::minutes((n as i64 * 13) % 40_000)),
+        created_at: created,
+        created_by: None,
+        updated_at: created,
+        updated_by: None,
+        deleted_at: (status == UserStatus::Deleted).then_some(now),
+        deleted_by: None,
+        purged_at: None,
+        version: 1,
+    }
+}

@@ -1,0 +1,212 @@
+//! Server-side sessions: the cookie holds a random token, the database only its hash.
+
+use super::audit::{self, AuditActor, AuditContext, Change, RequestMeta};
+use super::config::Config;
+use super::entity::{entity, session, user};
+use super::error::ServiceError;
+use super::secrets::{hash_token, new_token};
+use super::{roles, Db};
+use crate::domain::{Actor, EntityId, RoleKey, UserId, UserStatus};
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+/// How stale `last_seen_at` may get before a request writes it again.
+const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+
+/// A signed-in person, as every server function sees them.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub session_id: Uuid,
+    pub user: user::Model,
+    pub entity: entity::Model,
+    pub roles: Vec<RoleKey>,
+    pub actor: Actor,
+}
+
+impl SessionUser {
+    pub fn audit(&self, meta: RequestMeta) -> AuditContext {
+        AuditContext { actor: AuditActor::user(self.user.id, &self.user.email), meta }
+    }
+}
+
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    meta: &RequestMeta,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(String, session::Model), DbErr> {
+    let (token, token_hash) = new_token();
+    let model = session::Model {
+        id: Uuid::now_v7(),
+        token_hash,
+        user_id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + config.session_max,
+        ip: meta.ip.clone(),
+        user_agent: meta.user_agent.as_deref().map(|ua| ua.chars().take(400).collect()),
+    };
+    session::Entity::insert(session::ActiveModel {
+        id: Set(model.id),
+        token_hash: Set(model.token_hash.clone()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(model.expires_at),
+        ip: Set(model.ip.clone()),
+        user_agent: Set(model.user_agent.clone()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok((token, model))
+}
+
+fn is_live(s: &session::Model, config: &Config, now: DateTime<Utc>) -> bool {
+    now < s.expires_at && now < s.last_seen_at + config.session_idle
+}
+
+/// The person behind a session token, if the session is live and the account may sign in.
+/// Called on every request, so an ended session or a deactivated account is refused at once.
+pub async fn authenticate(
+    db: &Db,
+    config: &Config,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionUser>, DbErr> {
+    let Some(session) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .one(db.read())
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !is_live(&session, config, now) {
+        session::Entity::delete_by_id(session.id).exec(db.writer()).await?;
+        return Ok(None);
+    }
+    let Some(user) = user::Entity::find_by_id(session.user_id).one(db.read()).await? else {
+        return Ok(None);
+    };
+    let can_sign_in = UserStatus::parse(&user.status).is_some_and(UserStatus::can_sign_in);
+    if !can_sign_in || user.purged_at.is_some() {
+        return Ok(None);
+    }
+    let Some(entity) = entity::Entity::find_by_id(user.entity_id).one(db.read()).await? else {
+        return Ok(None);
+    };
+    let roles = roles::roles_of(db.read(), user.id).await?;
+    if now - session.last_seen_at > TOUCH_EVERY {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, now.into())
+            .filter(session::Column::Id.eq(session.id))
+            .exec(db.writer())
+            .await?;
+    }
+    let actor = Actor::from_roles(UserId(user.id), EntityId(user.entity_id), &roles);
+    Ok(Some(SessionUser { session_id: session.id, user, entity, roles, actor }))
+}
+
+/// The live sessions of a user, newest first.
+pub async fn list_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Vec<session::Model>, DbErr> {
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(conn)
+        .await?;
+    Ok(sessions.into_iter().filter(|s| is_live(s, config, now)).collect())
+}
+
+/// Ends every session of a user (but `except`), inside the caller's transaction.
+pub async fn end_all_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    except: Option<Uuid>,
+) -> Result<u64, DbErr> {
+    let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = except {
+        query = query.filter(session::Column::Id.ne(keep));
+    }
+    Ok(query.exec(conn).await?.rows_affected)
+}
+
+/// Ends one of the user's own sessions; another person's session is "not found".
+pub async fn end_own(
+    db: &Db,
+    me: &SessionUser,
+    session_id: Uuid,
+    meta: RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::UserId.eq(me.user.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if ended == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    let change = Change {
+        action: "session.ended",
+        entity_id: Some(me.user.entity_id),
+        target_kind: "user",
+        target_id: Some(me.user.id),
+        target_label: me.user.email.clone(),
+        before: Some(json!({ "session": session_id })),
+        after: None,
+    };
+    audit::record(&txn, &me.audit(meta), change, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sign-out: the session is gone from the database, whatever the browser keeps.
+pub async fn end_by_token(db: &Db, token: &str, meta: RequestMeta, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    let found = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .one(&txn)
+        .await?;
+    if let Some(session) = found {
+        session::Entity::delete_by_id(session.id).exec(&txn).await?;
+        if let Some(user) = user::Entity::find_by_id(session.user_id).one(&txn).await? {
+            let ctx = AuditContext { actor: AuditActor::user(user.id, &user.email), meta };
+            let change = Change {
+                action: "user.signed_out",
+                entity_id: Some(user.entity_id),
+                target_kind: "user",
+                target_id: Some(user.id),
+                target_label: user.email.clone(),
+                before: None,
+                after: None,
+            };
+            audit::record(&txn, &ctx, change, now).await?;
+        }
+    }
+    txn.commit().await
+}
+
+/// Removes sessions past their idle or absolute expiry; returns how many.
+pub async fn sweep_expired(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let txn = db.begin().await?;
+    let removed = session::Entity::delete_many()
+        .filter(
+            session::Column::ExpiresAt
+                .lte(now)
+                .or(session::Column::LastSeenAt.lte(now - config.session_idle)),
+        )
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    Ok(removed)
+}

@@ -1,0 +1,19 @@
+//! Pure rules and types, compiled for the server and the browser alike.
+//! No I/O, no clock, no database: time is always passed in.
+
+pub mod email;
+pub mod field_errors;
+pub mod ids;
+pub mod invitation;
+pub mod name;
+pub mod password;
+pub mod permission;
+pub mod status;
+
+pub use email::Email;
+pub use field_errors::FieldErrors;
+pub use ids::{EntityId, UserId};
+pub use name::PersonName;
+pub use password::NewPassword;
+pub use permission::{authorize, Action, Actor, Denied, Permission, RoleKey};
+pub use status::{InvitationStatus, UserStatus};

@@ -1,0 +1,346 @@
+//! Roles, permissions and the one function that decides who may do what where.
+
+use super::ids::{EntityId, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    UsersRead,
+    UsersManage,
+    UsersPromote,
+    InvitationsSend,
+    AuditRead,
+    RolesManage,
+    EntitiesManage,
+    ApiTokensManage,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Self::UsersRead,
+        Self::UsersManage,
+        Self::UsersPromote,
+        Self::InvitationsSend,
+        Self::AuditRead,
+        Self::RolesManage,
+        Self::EntitiesManage,
+        Self::ApiTokensManage,
+    ];
+
+    /// The name used in the database, the API and the seeds (`Users.Promote`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UsersRead => "Users.Read",
+            Self::UsersManage => "Users.Manage",
+            Self::UsersPromote => "Users.Promote",
+            Self::InvitationsSend => "Invitations.Send",
+            Self::AuditRead => "Audit.Read",
+            Self::RolesManage => "Roles.Manage",
+            Self::EntitiesManage => "Entities.Manage",
+            Self::ApiTokensManage => "ApiTokens.Manage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// What a role grants in the business applications: the matrix shown on the Roles page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessAccess {
+    pub trading: &'static str,
+    pub credit: &'static str,
+    pub admin: &'static str,
+    pub excel_add_in: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RoleKey {
+    Trader,
+    MarketMaker,
+    CreditOfficer,
+    Admin,
+    Operator,
+}
+
+impl RoleKey {
+    pub const ALL: [RoleKey; 5] = [
+        Self::Trader,
+        Self::MarketMaker,
+        Self::CreditOfficer,
+        Self::Admin,
+        Self::Operator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trader => "trader",
+            Self::MarketMaker => "market_maker",
+            Self::CreditOfficer => "credit_officer",
+            Self::Admin => "admin",
+            Self::Operator => "operator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Trader => "Trader",
+            Self::MarketMaker => "Market Maker",
+            Self::CreditOfficer => "Credit Officer",
+            Self::Admin => "Admin",
+            Self::Operator => "Operator",
+        }
+    }
+
+    /// The Usher permissions a role carries, as seeded by the first migration.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Self::Trader | Self::MarketMaker | Self::CreditOfficer => &[],
+            Self::Admin => &[UsersRead, UsersManage, InvitationsSend, AuditRead],
+            Self::Operator => &Permission::ALL,
+        }
+    }
+
+    /// The operator role works across every entity.
+    pub fn is_global(self) -> bool {
+        self == Self::Operator
+    }
+
+    /// Granting a role needs `Users.Promote` when the role itself administers users.
+    pub fn needs_promote_to_grant(self) -> bool {
+        matches!(self, Self::Admin | Self::Operator)
+    }
+
+    pub fn business_access(self) -> BusinessAccess {
+        let (trading, credit, admin, excel_add_in) = match self {
+            Self::Trader => ("Place/cancel orders", "View own entity", "No", "No"),
+            Self::MarketMaker => ("Place/cancel orders", "View own entity", "No", "Full access"),
+            Self::CreditOfficer => ("View only", "Manage limits", "No", "No"),
+            Self::Admin | Self::Operator => {
+                ("Full access", "Full access", "Full access", "Full access")
+            }
+        };
+        BusinessAccess { trading, credit, admin, excel_add_in }
+    }
+}
+
+/// Who is asking: a signed-in user with the permissions of their roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub entity_id: EntityId,
+    pub permissions: BTreeSet<Permission>,
+    pub operator: bool,
+}
+
+impl Actor {
+    pub fn from_roles(user_id: UserId, entity_id: EntityId, roles: &[RoleKey]) -> Self {
+        Self {
+            user_id,
+            entity_id,
+            permissions: roles.iter().flat_map(|r| r.permissions().iter().copied()).collect(),
+            operator: roles.iter().any(|r| r.is_global()),
+        }
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    /// Whether the admin pages (directory, invitations, audit) are any use to this person.
+    pub fn is_admin(&self) -> bool {
+        self.operator || self.has(Permission::UsersRead)
+    }
+}
+
+/// Everything the server may be asked to do on someone else's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    ReadUsers,
+    ManageUsers,
+    PromoteUsers,
+    SendInvitations,
+    DeleteInvitation,
+    DeletePermanently,
+    RestoreUser,
+    ReadAudit,
+    ManageRoles,
+    ManageEntities,
+    ManageApiTokens,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Self::ReadUsers,
+        Self::ManageUsers,
+        Self::PromoteUsers,
+        Self::SendInvitations,
+        Self::DeleteInvitation,
+        Self::DeletePermanently,
+        Self::RestoreUser,
+        Self::ReadAudit,
+        Self::ManageRoles,
+        Self::ManageEntities,
+        Self::ManageApiTokens,
+    ];
+
+    pub fn required_permission(self) -> Permission {
+        use Permission::*;
+        match self {
+            Self::ReadUsers => UsersRead,
+            Self::ManageUsers => UsersManage,
+            Self::PromoteUsers | Self::DeletePermanently | Self::RestoreUser => UsersPromote,
+            Self::SendInvitations | Self::DeleteInvitation => InvitationsSend,
+            Self::ReadAudit => AuditRead,
+            Self::ManageRoles => RolesManage,
+            Self::ManageEntities => EntitiesManage,
+            Self::ManageApiTokens => ApiTokensManage,
+        }
+    }
+
+    /// Actions DESIGN.md reserves for operators whatever permissions a role carries.
+    pub fn needs_operator_scope(self) -> bool {
+        matches!(
+            self,
+            Self::DeleteInvitation
+                | Self::DeletePermanently
+                | Self::RestoreUser
+                | Self::ManageRoles
+                | Self::ManageEntities
+        )
+    }
+}
+
+/// Why a request was refused. `NotFound` is used whenever the target lies outside the actor's
+/// entity, so that nobody learns that it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Denied {
+    NotFound,
+    Forbidden,
+}
+
+/// Proof that `authorize` allowed an action; only `authorize` can make one, so a service that
+/// takes an `Authorized` cannot be called without the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authorized {
+    action: Action,
+    entity: Option<EntityId>,
+}
+
+impl Authorized {
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The entity the action is confined to, or `None` for an operator's global action.
+    pub fn entity(&self) -> Option<EntityId> {
+        self.entity
+    }
+}
+
+/// Deny by default: `target` is the entity the action touches, `None` for global actions.
+pub fn authorize(actor: &Actor, action: Action, target: Option<EntityId>) -> Result<Authorized, Denied> {
+    if !actor.operator {
+        match target {
+            Some(entity) if entity != actor.entity_id => return Err(Denied::NotFound),
+            None => return Err(Denied::Forbidden),
+            Some(_) => {}
+        }
+        if action.needs_operator_scope() {
+            return Err(Denied::Forbidden);
+        }
+    }
+    if !actor.has(action.required_permission()) {
+        return Err(Denied::Forbidden);
+    }
+    Ok(Authorized { action, entity: target })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn actor(roles: &[RoleKey]) -> Actor {
+        Actor::from_roles(UserId(Uuid::nil()), EntityId(Uuid::from_u128(1)), roles)
+    }
+
+    /// Expected outcome per action for an entity admin acting inside their own entity.
+    fn admin_own_entity(action: Action) -> Result<(), Denied> {
+        use Action::*;
+        match action {
+            ReadUsers | ManageUsers | SendInvitations | ReadAudit => Ok(()),
+            _ => Err(Denied::Forbidden),
+        }
+    }
+
+    #[test]
+    fn every_role_action_and_entity_cell() {
+        let own = Some(EntityId(Uuid::from_u128(1)));
+        let other = Some(EntityId(Uuid::from_u128(2)));
+        for action in Action::ALL {
+            for role in RoleKey::ALL {
+                let a = actor(&[role]);
+                let got_own = authorize(&a, action, own).map(|_| ());
+                let got_other = authorize(&a, action, other).map(|_| ());
+                let got_global = authorize(&a, action, None).map(|_| ());
+                let (want_own, want_other, want_global) = match role {
+                    RoleKey::Operator => (Ok(()), Ok(()), Ok(())),
+                    RoleKey::Admin => (
+                        admin_own_entity(action),
+                        Err(Denied::NotFound),
+                        Err(Denied::Forbidden),
+                    ),
+                    _ => (Err(Denied::Forbidden), Err(Denied::NotFound), Err(Denied::Forbidden)),
+                };
+                assert_eq!(got_own, want_own, "{role:?} {action:?} own entity");
+                assert_eq!(got_other, want_other, "{role:?} {action:?} other entity");
+                assert_eq!(got_global, want_global, "{role:?} {action:?} global");
+            }
+        }
+    }
+
+    #[test]
+    fn permissions_of_several_roles_add_up() {
+        let a = actor(&[RoleKey::Trader, RoleKey::Admin]);
+        assert!(a.has(Permission::UsersManage));
+        assert!(!a.operator);
+        assert!(a.is_admin());
+        assert!(!actor(&[RoleKey::MarketMaker]).is_admin());
+    }
+
+    #[test]
+    fn authorized_remembers_scope() {
+        let a = actor(&[RoleKey::Admin]);
+        let own = EntityId(Uuid::from_u128(1));
+        let grant = authorize(&a, Action::ManageUsers, Some(own)).unwrap();
+        assert_eq!(grant.entity(), Some(own));
+        assert_eq!(grant.action(), Action::ManageUsers);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+        }
+        for r in RoleKey::ALL {
+            assert_eq!(RoleKey::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Permission::UsersPromote.as_str(), "Users.Promote");
+    }
+
+    #[test]
+    fn business_matrix_matches_the_seed() {
+        let mm = RoleKey::MarketMaker.business_access();
+        assert_eq!((mm.trading, mm.excel_add_in), ("Place/cancel orders", "Full access"));
+        let co = RoleKey::CreditOfficer.business_access();
+        assert_eq!((co.trading, co.credit, co.admin), ("View only", "Manage limits", "No"));
+    }
+}

@@ -1,0 +1,42 @@
+use leptos::prelude::*;
+
+/// A labelled input whose server-side error stands right under it.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described_by = format!("{hint_id} {error_id}");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+            />
+            {(!hint.is_empty())
+                .then(|| {
+                    view! {
+                        <p class="hint" id=hint_id.clone()>
+                            {hint}
+                        </p>
+                    }
+                })}
+            <p class="field-error" id=error_id>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,142 @@
+//! The Leptos UI: the HTML shell, the route table and the signed-in layout.
+
+pub mod components;
+pub mod pages;
+
+use crate::api::auth::current_user;
+use crate::api::AppError;
+use components::header::Header;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+use pages::{account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security_headers::apply();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod security_headers {
+    use leptos::nonce::{provide_nonce, use_nonce};
+    use leptos::prelude::use_context;
+
+    /// A nonce per page; only scripts that carry it (Leptos's own hydration scripts) may run.
+    pub fn apply() {
+        if use_nonce().is_none() {
+            provide_nonce();
+        }
+        let (Some(nonce), Some(response)) =
+            (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+        else {
+            return;
+        };
+        let policy = format!(
+            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Browser tests wait for this marker: it is set only once the WebAssembly has taken over.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/usher.css" />
+        <Link rel="icon" href="/favicon.ico" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Usher".to_string() } else { format!("{title} · Usher") }
+        } />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("sign-in") view=SignInPage />
+                <ParentRoute path=path!("") view=SignedInLayout>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("account") view=AccountPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Everything behind sign-in. The session is checked again on every navigation, so a session
+/// ended elsewhere (sign-out, deactivation) sends this browser to the sign-in page at once.
+#[component]
+fn SignedInLayout() -> impl IntoView {
+    let location = use_location();
+    let me = Resource::new(move || location.pathname.get(), |_| current_user());
+    view! {
+        <Transition fallback=|| {
+            view! {
+                <div class="page-loading" aria-busy="true">
+                    "Loading…"
+                </div>
+            }
+        }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => {
+                        let must_change = me.must_change_password;
+                        provide_context(me.clone());
+                        view! {
+                            <Header me />
+                            <main id="main" class="page">
+                                {must_change
+                                    .then(|| {
+                                        view! {
+                                            <p class="notice warning" role="status">
+                                                "You signed in with a one-time password. Choose your own password below before you go on."
+                                            </p>
+                                        }
+                                    })}
+                                <Outlet />
+                            </main>
+                        }
+                            .into_any()
+                    }
+                    Ok(None) | Err(AppError::Unauthenticated) => {
+                        view! { <Redirect path="/sign-in" /> }.into_any()
+                    }
+                    Err(error) => {
+                        view! {
+                            <main id="main" class="page">
+                                <p class="notice error" role="alert">
+                                    {error.to_string()}
+                                </p>
+                            </main>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
