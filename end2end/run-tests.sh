@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the Playwright suite against the debug server built by `cargo leptos build`, on a free
+# port with a database of its own. Extra arguments go to `playwright test`.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+mkdir -p "$root/target/e2e"
+db="$root/target/e2e/usher-$port-$$.db"
+rm -f "$db" "$db-wal" "$db-shm"
+export E2E_PORT="$port"
+export E2E_DATABASE_URL="sqlite://$db"
+cd "$here"
+status=0
+npx playwright test "$@" || status=$?
+rm -f "$db" "$db-wal" "$db-shm"
+exit "$status"

@@ -1,0 +1,25 @@
+import { expect, test } from '@playwright/test';
+
+test('an unknown address shows the 404 page', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
+});
+
+test('pages carry a nonce-based content security policy and framing is refused', async ({ page }) => {
+  const response = await page.goto('/sign-in');
+  const headers = response!.headers();
+  expect(headers['content-security-policy']).toMatch(/script-src 'nonce-[A-Za-z0-9+/=_-]+' 'strict-dynamic'/);
+  expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['referrer-policy']).toBe('same-origin');
+  expect(headers['x-content-type-options']).toBe('nosniff');
+});
+
+test('a state-changing request from another site is refused', async ({ request, baseURL }) => {
+  const response = await request.post(`${baseURL}/api/sign_in`, {
+    headers: { Origin: 'https://evil.example', Cookie: 'usher_session=anything' },
+    form: { email: 'operator@usher.test', password: 'usher demo password' },
+  });
+  expect(response.status()).toBe(403);
+});

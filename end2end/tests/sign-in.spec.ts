@@ -1,0 +1,71 @@
+import { expect, test } from '@playwright/test';
+import { AccountPage } from '../fixtures/account-page';
+import { SignInPage } from '../fixtures/sign-in-page';
+import { DEMO_PASSWORD, OPERATOR, demoUser } from '../fixtures/usher';
+
+test('the demo operator signs in and lands on My account', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn(OPERATOR.email, DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/account$/);
+  await new AccountPage(page).expectShown(OPERATOR.name);
+  await expect(page.getByText('Platform operators').first()).toBeVisible();
+});
+
+test('a wrong password and an unknown email get the same single message', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn(OPERATOR.email, 'not the password at all');
+  await signIn.expectError('Wrong email or password.');
+  // What was typed stays in the form.
+  await expect(page.getByLabel('Email')).toHaveValue(OPERATOR.email);
+  await signIn.signIn('nobody-here@example.test', 'not the password at all');
+  await signIn.expectError('Wrong email or password.');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test('signing out ends the session', async ({ page }) => {
+  const user = demoUser('Katherine', 14);
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn(user.email, DEMO_PASSWORD);
+  const account = new AccountPage(page);
+  await account.expectShown(user.name);
+  const before = (await page.context().cookies()).find((c) => c.name === 'usher_session');
+  expect(before).toBeDefined();
+  await account.signOut();
+  await signIn.expectShown();
+  // The old cookie no longer opens anything, even if a browser kept it.
+  await page.context().addCookies([before!]);
+  await page.goto('/account');
+  await signIn.expectShown();
+});
+
+test('the session cookie is HttpOnly and SameSite=Lax', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn(OPERATOR.email, DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/account$/);
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'usher_session');
+  expect(cookie).toBeDefined();
+  expect(cookie!.httpOnly).toBe(true);
+  expect(cookie!.sameSite).toBe('Lax');
+  expect(cookie!.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+});
+
+test('pages behind sign-in send a signed-out visitor to the sign-in page', async ({ page }) => {
+  await page.goto('/account');
+  await new SignInPage(page).expectShown();
+});
+
+test('an account is locked for a while after repeated failures', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  const email = `lockout-${Date.now()}@example.test`;
+  for (let i = 0; i < 10; i++) {
+    await signIn.signIn(email, `wrong password number ${i}`);
+    await signIn.expectError('Wrong email or password.');
+  }
+  await signIn.signIn(email, 'wrong password again');
+  await signIn.expectError(/Too many attempts\. Wait \d+ seconds, then try again\./);
+});
