@@ -1,0 +1,96 @@
+//! Each test gets a database of its own: a fresh SQLite file, or a fresh PostgreSQL database
+//! (dropped afterwards) when a server answers. `USHER_REQUIRE_PG=1` turns a missing PostgreSQL
+//! into a failure instead of a skip, so CI cannot pass without it.
+
+use app::backend::config::Config;
+use app::backend::{AppState, Db};
+use sea_orm::{ConnectionTrait, Database};
+
+pub struct TestDb {
+    pub db: Db,
+    pub label: &'static str,
+    drop_pg: Option<(String, String)>,
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+impl TestDb {
+    pub fn state(&self) -> AppState {
+        AppState::new(self.db.clone(), test_config())
+    }
+
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some((admin_url, name)) = self.drop_pg {
+            if let Ok(admin) = Database::connect(&admin_url).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+            }
+        }
+        if let Some(file) = self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+pub fn test_config() -> Config {
+    let mut config = Config::for_public_url("http://127.0.0.1:3000");
+    config.sign_in_per_ip_per_minute = 1000;
+    config
+}
+
+pub async fn sqlite() -> TestDb {
+    let file = std::env::temp_dir().join(format!("usher-test-{}.db", uuid::Uuid::new_v4()));
+    let db = Db::connect(&format!("sqlite://{}", file.display())).await.expect("sqlite");
+    db.migrate().await.expect("migrations on sqlite");
+    TestDb { db, label: "sqlite", drop_pg: None, sqlite_file: Some(file) }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("DATABASE_URL_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub async fn postgres() -> Option<TestDb> {
+    let admin_url = pg_admin_url();
+    let required = std::env::var("USHER_REQUIRE_PG").is_ok_and(|v| v == "1");
+    let admin = match Database::connect(&admin_url).await {
+        Ok(conn) => conn,
+        Err(e) if required => panic!("PostgreSQL is required (USHER_REQUIRE_PG=1) but {admin_url} failed: {e}"),
+        Err(_) => {
+            eprintln!("PostgreSQL not reachable at {admin_url}: skipped");
+            return None;
+        }
+    };
+    let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    let _ = admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
+    let db = Db::connect(&format!("{base}/{name}")).await.expect("connect to test database");
+    db.migrate().await.expect("migrations on postgres");
+    Some(TestDb { db, label: "postgres", drop_pg: Some((admin_url, name)), sqlite_file: None })
+}
+
+/// Declares one test that runs the body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = $crate::support::sqlite().await;
+                ($body)(&t).await;
+                t.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(t) = $crate::support::postgres().await {
+                    ($body)(&t).await;
+                    t.finish().await;
+                }
+            }
+        }
+    };
+}
