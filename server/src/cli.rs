@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::io::Read;
 
 #[derive(Parser, Debug)]
-#[command(name = "server", version, about = "Usher: user directory and invitation manager")]
+#[command(
+    name = "server",
+    version,
+    about = "Usher: user directory and invitation manager"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -62,8 +66,12 @@ fn service(error: ServiceError) -> String {
 
 async fn connect(settings: &Settings) -> Result<Db, String> {
     let url = settings.database_url()?;
-    let db = Db::connect(&url).await.map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
-    db.migrate().await.map_err(|e| format!("migrations failed: {e}"))?;
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))?;
     Ok(db)
 }
 
@@ -87,8 +95,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let db = connect(&settings).await?;
             if demo {
                 if !seed::has_users(&db).await.map_err(service)? {
-                    let report = seed::seed_demo(&db, 48, chrono::Utc::now()).await.map_err(service)?;
-                    tracing::info!(users = report.users, invitations = report.invitations, "demo data loaded");
+                    let report = seed::seed_demo(&db, 48, chrono::Utc::now())
+                        .await
+                        .map_err(service)?;
+                    tracing::info!(
+                        users = report.users,
+                        invitations = report.invitations,
+                        "demo data loaded"
+                    );
                 }
                 print_demo_sign_ins(&config.public_url);
             }
@@ -99,20 +113,37 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied");
             Ok(())
         }
-        Command::CreateAdmin { email, name, entity, password_stdin } => {
+        Command::CreateAdmin {
+            email,
+            name,
+            entity,
+            password_stdin,
+        } => {
             let password = if password_stdin {
                 let mut input = String::new();
-                std::io::stdin().read_to_string(&mut input).map_err(|e| format!("reading the password: {e}"))?;
+                std::io::stdin()
+                    .read_to_string(&mut input)
+                    .map_err(|e| format!("reading the password: {e}"))?;
                 Some(input.trim_end_matches(['\n', '\r']).to_string())
             } else {
                 None
             };
             let db = connect(&settings).await?;
-            let (user, generated) =
-                seed::create_admin(&db, &email, &name, entity.as_deref(), password, chrono::Utc::now())
-                    .await
-                    .map_err(service)?;
-            let kind = if entity.is_some() { "entity admin" } else { "operator" };
+            let (user, generated) = seed::create_admin(
+                &db,
+                &email,
+                &name,
+                entity.as_deref(),
+                password,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(service)?;
+            let kind = if entity.is_some() {
+                "entity admin"
+            } else {
+                "operator"
+            };
             println!("created {kind} {} ({})", user.email, user.id);
             if let Some(password) = generated {
                 println!("one-time password: {password}");
@@ -126,7 +157,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 return Err("seed-demo: the database already has users; use an empty one".into());
             }
             let started = std::time::Instant::now();
-            let report = seed::seed_demo(&db, users, chrono::Utc::now()).await.map_err(service)?;
+            let report = seed::seed_demo(&db, users, chrono::Utc::now())
+                .await
+                .map_err(service)?;
             println!(
                 "seeded {} users and {} invitations in {:.2?}",
                 report.users,

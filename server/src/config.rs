@@ -7,10 +7,20 @@ use std::net::SocketAddr;
 #[derive(clap::Args, Debug, Clone)]
 pub struct Settings {
     /// Where the data lives: sqlite://PATH or postgres://USER@HOST/DB.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://./data/usher.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/usher.db",
+        global = true
+    )]
     pub database_url: String,
     /// The address to listen on.
-    #[arg(long = "addr", env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long = "addr",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub site_addr: String,
     /// The URL people use to reach Usher; emailed links start with it. Defaults to http://ADDR.
     #[arg(long, env = "USHER_PUBLIC_URL", global = true)]
@@ -20,27 +30,47 @@ pub struct Settings {
     #[arg(long, env = "SMTP_URL", global = true)]
     pub smtp_url: Option<String>,
     /// Sign-in attempts allowed per IP address per minute.
-    #[arg(long, env = "USHER_SIGN_IN_PER_IP_PER_MINUTE", default_value = "60", global = true)]
+    #[arg(
+        long,
+        env = "USHER_SIGN_IN_PER_IP_PER_MINUTE",
+        default_value = "60",
+        global = true
+    )]
     pub sign_in_per_ip_per_minute: String,
     /// Minutes without activity after which a session ends.
-    #[arg(long, env = "USHER_SESSION_IDLE_MINUTES", default_value = "120", global = true)]
+    #[arg(
+        long,
+        env = "USHER_SESSION_IDLE_MINUTES",
+        default_value = "120",
+        global = true
+    )]
     pub session_idle_minutes: String,
     /// Hours after sign-in at which a session ends, however active.
-    #[arg(long, env = "USHER_SESSION_MAX_HOURS", default_value = "12", global = true)]
+    #[arg(
+        long,
+        env = "USHER_SESSION_MAX_HOURS",
+        default_value = "12",
+        global = true
+    )]
     pub session_max_hours: String,
 }
 
 fn positive(variable: &str, value: &str) -> Result<u32, String> {
     match value.trim().parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{variable}: `{value}` is not a whole number above zero")),
+        _ => Err(format!(
+            "{variable}: `{value}` is not a whole number above zero"
+        )),
     }
 }
 
 impl Settings {
     pub fn database_url(&self) -> Result<String, String> {
         let url = self.database_url.trim();
-        if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+        {
             Ok(url.to_string())
         } else {
             Err(format!(
@@ -51,7 +81,10 @@ impl Settings {
 
     pub fn addr(&self) -> Result<SocketAddr, String> {
         self.site_addr.trim().parse().map_err(|_| {
-            format!("LEPTOS_SITE_ADDR: `{}` is not an address like 127.0.0.1:3000", self.site_addr)
+            format!(
+                "LEPTOS_SITE_ADDR: `{}` is not an address like 127.0.0.1:3000",
+                self.site_addr
+            )
         })
     }
 
@@ -61,7 +94,10 @@ impl Settings {
             Some(url) => {
                 let url = url.trim();
                 let valid = (url.starts_with("http://") || url.starts_with("https://"))
-                    && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains(' '));
+                    && url
+                        .split("://")
+                        .nth(1)
+                        .is_some_and(|rest| !rest.is_empty() && !rest.contains(' '));
                 if !valid {
                     return Err(format!(
                         "USHER_PUBLIC_URL: `{url}` is not an http:// or https:// address"
@@ -77,8 +113,10 @@ impl Settings {
             }
         }
         let mut config = Config::for_public_url(&public_url);
-        config.sign_in_per_ip_per_minute =
-            positive("USHER_SIGN_IN_PER_IP_PER_MINUTE", &self.sign_in_per_ip_per_minute)?;
+        config.sign_in_per_ip_per_minute = positive(
+            "USHER_SIGN_IN_PER_IP_PER_MINUTE",
+            &self.sign_in_per_ip_per_minute,
+        )?;
         config.session_idle = chrono::TimeDelta::minutes(
             positive("USHER_SESSION_IDLE_MINUTES", &self.session_idle_minutes)?.into(),
         );

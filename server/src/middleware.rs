@@ -12,7 +12,11 @@ use tracing::Instrument;
 
 pub async fn request_context(mut request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+    if let Some(ConnectInfo(peer)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    {
         request.extensions_mut().insert(ClientIp(peer.ip()));
     }
     request.extensions_mut().insert(RequestId(id.clone()));
@@ -27,7 +31,8 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
 /// Headers every response carries. Pages set their own nonce-based CSP; this one covers
 /// everything else.
 pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
-    let is_static = request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.ico";
+    let is_static =
+        request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.ico";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let defaults = [
@@ -43,7 +48,9 @@ pub async fn security_headers(State(https): State<bool>, request: Request, next:
         (header::CACHE_CONTROL, if is_static { "no-cache" } else { "no-store" }),
     ];
     for (name, value) in defaults {
-        headers.entry(name).or_insert(HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     }
     if https {
         headers.insert(
@@ -63,7 +70,10 @@ fn is_same_origin(headers: &HeaderMap, allowed: &AllowedOrigins) -> bool {
         return site == "same-origin" || site == "none";
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         return allowed.0.iter().any(|a| a == origin)
             || origin == format!("http://{host}")
             || origin == format!("https://{host}");
@@ -75,13 +85,28 @@ fn is_same_origin(headers: &HeaderMap, allowed: &AllowedOrigins) -> bool {
 
 /// Refuses POST/PUT/PATCH/DELETE that a browser sent from another site (CSRF), before any
 /// handler runs.
-pub async fn same_origin_writes(State(allowed): State<AllowedOrigins>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn same_origin_writes(
+    State(allowed): State<AllowedOrigins>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || is_same_origin(request.headers(), &allowed) {
         return next.run(request).await;
     }
-    tracing::warn!("refused a cross-site {} {}", request.method(), request.uri().path());
-    (StatusCode::FORBIDDEN, "Cross-site request refused. Reload Usher and try again.").into_response()
+    tracing::warn!(
+        "refused a cross-site {} {}",
+        request.method(),
+        request.uri().path()
+    );
+    (
+        StatusCode::FORBIDDEN,
+        "Cross-site request refused. Reload Usher and try again.",
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -100,17 +125,48 @@ mod tests {
     fn cross_site_writes_are_recognised() {
         let allowed = AllowedOrigins(Arc::new(vec!["https://usher.example".into()]));
         let cases = [
-            (vec![("sec-fetch-site", "same-origin"), ("cookie", "usher_session=x")], true),
-            (vec![("sec-fetch-site", "cross-site"), ("cookie", "usher_session=x")], false),
+            (
+                vec![
+                    ("sec-fetch-site", "same-origin"),
+                    ("cookie", "usher_session=x"),
+                ],
+                true,
+            ),
+            (
+                vec![
+                    ("sec-fetch-site", "cross-site"),
+                    ("cookie", "usher_session=x"),
+                ],
+                false,
+            ),
             (vec![("sec-fetch-site", "same-site")], false),
-            (vec![("origin", "https://usher.example"), ("cookie", "a=b")], true),
-            (vec![("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")], true),
-            (vec![("origin", "https://evil.example"), ("host", "usher.example")], false),
+            (
+                vec![("origin", "https://usher.example"), ("cookie", "a=b")],
+                true,
+            ),
+            (
+                vec![
+                    ("origin", "http://127.0.0.1:3000"),
+                    ("host", "127.0.0.1:3000"),
+                ],
+                true,
+            ),
+            (
+                vec![
+                    ("origin", "https://evil.example"),
+                    ("host", "usher.example"),
+                ],
+                false,
+            ),
             (vec![("cookie", "usher_session=x")], false),
             (vec![], true),
         ];
         for (pairs, expected) in cases {
-            assert_eq!(is_same_origin(&headers(&pairs), &allowed), expected, "{pairs:?}");
+            assert_eq!(
+                is_same_origin(&headers(&pairs), &allowed),
+                expected,
+                "{pairs:?}"
+            );
         }
     }
 }

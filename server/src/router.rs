@@ -15,7 +15,8 @@ use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
     LeptosOptions::builder()
         .output_name(var("LEPTOS_OUTPUT_NAME", "usher"))
         .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
@@ -36,7 +37,9 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let origins = AllowedOrigins(Arc::new(vec![state.config.public_url.clone()]));
-    let health_routes = Router::new().route("/healthz", get(health)).with_state(state.db.clone());
+    let health_routes = Router::new()
+        .route("/healthz", get(health))
+        .with_state(state.db.clone());
     Router::new()
         .leptos_routes_with_context(
             &options,
@@ -51,7 +54,10 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .with_state(options)
         .merge(health_routes)
         .layer(from_fn_with_state(origins, same_origin_writes))
-        .layer(from_fn_with_state(state.config.secure_cookies, security_headers))
+        .layer(from_fn_with_state(
+            state.config.secure_cookies,
+            security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(from_fn(request_context))
 }
@@ -64,10 +70,13 @@ pub async fn serve(db: Db, config: Config, addr: SocketAddr) -> Result<(), Strin
         .await
         .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("server stopped: {e}"))
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| format!("server stopped: {e}"))
 }

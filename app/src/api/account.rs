@@ -22,9 +22,20 @@ pub async fn change_password(
     use super::context;
     use crate::backend::users::{self, PasswordChange};
     let (state, me) = context::require_session().await?;
-    let form = PasswordChange { current: current_password, new: new_password, confirm: confirm_password };
-    users::change_own_password(&state.db, &state.passwords, &me, form, context::meta(), context::now())
-        .await?;
+    let form = PasswordChange {
+        current: current_password,
+        new: new_password,
+        confirm: confirm_password,
+    };
+    users::change_own_password(
+        &state.db,
+        &state.passwords,
+        &me,
+        form,
+        context::meta(),
+        context::now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -33,7 +44,8 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
     use super::context;
     use crate::backend::sessions;
     let (state, me) = context::require_session().await?;
-    let list = sessions::list_for_user(state.db.read(), me.user.id, &state.config, context::now()).await?;
+    let list =
+        sessions::list_for_user(state.db.read(), me.user.id, &state.config, context::now()).await?;
     Ok(list
         .into_iter()
         .map(|s| SessionView {
@@ -98,7 +110,8 @@ mod tests {
     fn user_agents_read_as_devices() {
         let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
         assert_eq!(describe_user_agent(chrome), "Chrome on Linux");
-        let firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:130.0) Gecko/20100101 Firefox/130.0";
+        let firefox =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:130.0) Gecko/20100101 Firefox/130.0";
         assert_eq!(describe_user_agent(firefox), "Firefox on Windows");
         let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_user_agent(safari), "Safari on iOS");

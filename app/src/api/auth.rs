@@ -20,9 +20,15 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::context;
     use crate::backend::auth;
     let state = context::state()?;
-    let (token, _session) =
-        auth::sign_in(&state, &email, &password, context::client_ip(), context::meta(), context::now())
-            .await?;
+    let (token, _session) = auth::sign_in(
+        &state,
+        &email,
+        &password,
+        context::client_ip(),
+        context::meta(),
+        context::now(),
+    )
+    .await?;
     context::set_session_cookie(&state.config, &token);
     Ok(())
 }

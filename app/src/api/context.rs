@@ -36,7 +36,9 @@ pub fn request_id() -> String {
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState missing from the server function context");
-        AppError::Internal { request_id: request_id() }
+        AppError::Internal {
+            request_id: request_id(),
+        }
     })
 }
 
@@ -113,15 +115,20 @@ pub fn request_session_token() -> Option<String> {
 }
 
 fn set_cookie(value: String) {
-    if let (Some(response), Ok(header)) =
-        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value))
-    {
+    if let (Some(response), Ok(header)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         response.append_header(SET_COOKIE, header);
     }
 }
 
 pub fn set_session_cookie(config: &Config, token: &str) {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     set_cookie(format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         cookie_name(config),
@@ -130,8 +137,15 @@ pub fn set_session_cookie(config: &Config, token: &str) {
 }
 
 pub fn clear_session_cookie(config: &Config) {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
-    set_cookie(format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(config)));
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        cookie_name(config)
+    ));
 }
 
 #[cfg(test)]
@@ -141,8 +155,17 @@ mod tests {
     #[test]
     fn finds_the_session_cookie_among_others() {
         let header = "theme=dark; usher_session=abc123; other=1";
-        assert_eq!(token_from_cookie_header(header, "usher_session"), Some("abc123".into()));
-        assert_eq!(token_from_cookie_header("usher_session=", "usher_session"), None);
-        assert_eq!(token_from_cookie_header("x_usher_session=1", "usher_session"), None);
+        assert_eq!(
+            token_from_cookie_header(header, "usher_session"),
+            Some("abc123".into())
+        );
+        assert_eq!(
+            token_from_cookie_header("usher_session=", "usher_session"),
+            None
+        );
+        assert_eq!(
+            token_from_cookie_header("x_usher_session=1", "usher_session"),
+            None
+        );
     }
 }

@@ -4,7 +4,10 @@
 
 use super::entity::audit_event;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -18,11 +21,19 @@ pub struct AuditActor {
 
 impl AuditActor {
     pub fn system(label: &str) -> Self {
-        Self { kind: "system", id: None, label: label.to_string() }
+        Self {
+            kind: "system",
+            id: None,
+            label: label.to_string(),
+        }
     }
 
     pub fn user(id: Uuid, label: &str) -> Self {
-        Self { kind: "user", id: Some(id), label: label.to_string() }
+        Self {
+            kind: "user",
+            id: Some(id),
+            label: label.to_string(),
+        }
     }
 }
 
@@ -42,7 +53,10 @@ pub struct AuditContext {
 
 impl AuditContext {
     pub fn system(label: &str) -> Self {
-        Self { actor: AuditActor::system(label), meta: RequestMeta::default() }
+        Self {
+            actor: AuditActor::system(label),
+            meta: RequestMeta::default(),
+        }
     }
 }
 
@@ -80,7 +94,9 @@ pub async fn record<C: ConnectionTrait>(
         ip: Set(ctx.meta.ip.clone()),
         request_id: Set(ctx.meta.request_id.clone()),
     };
-    audit_event::Entity::insert(event).exec_without_returning(conn).await?;
+    audit_event::Entity::insert(event)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -47,7 +47,9 @@ pub async fn sign_in(
         .passwords
         .verify(password.to_string(), hash)
         .await
-        .map_err(|_| ServiceError::RateLimited { retry_after_secs: 1 })?;
+        .map_err(|_| ServiceError::RateLimited {
+            retry_after_secs: 1,
+        })?;
     let user = match found {
         Some(user) if password_ok && may_sign_in(&user) => user,
         _ => {
@@ -64,7 +66,10 @@ pub async fn sign_in(
         .filter(user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
-    let ctx = AuditContext { actor: AuditActor::user(user.id, &user.email), meta };
+    let ctx = AuditContext {
+        actor: AuditActor::user(user.id, &user.email),
+        meta,
+    };
     let change = Change {
         action: "user.signed_in",
         entity_id: Some(user.entity_id),

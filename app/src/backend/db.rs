@@ -48,7 +48,10 @@ impl Db {
         if let Some(parent) = options.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    DbErr::Custom(format!("cannot create the folder {}: {e}", parent.display()))
+                    DbErr::Custom(format!(
+                        "cannot create the folder {}: {e}",
+                        parent.display()
+                    ))
                 })?;
             }
         }
@@ -80,7 +83,11 @@ impl Db {
             .await
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
         let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-        Ok(Self { read: conn.clone(), write: conn, backend: DbBackend::Postgres })
+        Ok(Self {
+            read: conn.clone(),
+            write: conn,
+            backend: DbBackend::Postgres,
+        })
     }
 
     /// For queries that change nothing.

@@ -42,8 +42,14 @@ pub async fn create<C: ConnectionTrait>(
     Ok(model)
 }
 
-pub async fn find_by_slug<C: ConnectionTrait>(conn: &C, slug: &str) -> Result<Option<entity::Model>, DbErr> {
-    entity::Entity::find().filter(entity::Column::Slug.eq(slug)).one(conn).await
+pub async fn find_by_slug<C: ConnectionTrait>(
+    conn: &C,
+    slug: &str,
+) -> Result<Option<entity::Model>, DbErr> {
+    entity::Entity::find()
+        .filter(entity::Column::Slug.eq(slug))
+        .one(conn)
+        .await
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<entity::Model>, DbErr> {
@@ -56,8 +62,10 @@ pub async fn operator_entity<C: ConnectionTrait>(
     ctx: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<entity::Model, DbErr> {
-    if let Some(existing) =
-        entity::Entity::find().filter(entity::Column::IsOperator.eq(true)).one(conn).await?
+    if let Some(existing) = entity::Entity::find()
+        .filter(entity::Column::IsOperator.eq(true))
+        .one(conn)
+        .await?
     {
         return Ok(existing);
     }

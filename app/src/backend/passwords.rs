@@ -1,7 +1,9 @@
 //! Argon2id password hashing at the OWASP parameters, off the async threads, through a gate that
 //! refuses work it cannot start soon instead of queueing it without bound.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -21,12 +23,17 @@ fn dummy_hash() -> &'static str {
 
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing")
+        .to_string()
 }
 
 fn verify_now(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -54,12 +61,19 @@ impl PasswordGate {
 
     /// One slot per core and a queue a few hundred milliseconds deep.
     pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Self::new(cores, cores * 6)
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting + self.running.available_permits() {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst)
+            >= self.max_waiting + self.running.available_permits()
+        {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(Busy);
         }
@@ -88,7 +102,9 @@ impl PasswordGate {
 
 /// Hashes without the gate, for the command line and seeding.
 pub async fn hash_unthrottled(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await.expect("hashing task")
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .expect("hashing task")
 }
 
 #[cfg(test)]
@@ -100,10 +116,19 @@ mod tests {
         let gate = PasswordGate::new(2, 4);
         let hash = gate.hash("paper lantern river".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(gate.verify("paper lantern river".into(), Some(hash.clone())).await.unwrap());
-        assert!(!gate.verify("paper lantern rivers".into(), Some(hash)).await.unwrap());
+        assert!(gate
+            .verify("paper lantern river".into(), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!gate
+            .verify("paper lantern rivers".into(), Some(hash))
+            .await
+            .unwrap());
         assert!(!gate.verify("anything".into(), None).await.unwrap());
-        assert!(!gate.verify("anything".into(), Some("not a hash".into())).await.unwrap());
+        assert!(!gate
+            .verify("anything".into(), Some("not a hash".into()))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
@@ -112,7 +137,9 @@ mod tests {
         let mut tasks = Vec::new();
         for _ in 0..8 {
             let gate = gate.clone();
-            tasks.push(tokio::spawn(async move { gate.hash("some long password".into()).await }));
+            tasks.push(tokio::spawn(async move {
+                gate.hash("some long password".into()).await
+            }));
         }
         let mut busy = 0;
         for task in tasks {
@@ -120,7 +147,10 @@ mod tests {
                 busy += 1;
             }
         }
-        assert!(busy >= 1, "at least one of 8 simultaneous hashes is refused");
+        assert!(
+            busy >= 1,
+            "at least one of 8 simultaneous hashes is refused"
+        );
         assert!(busy <= 6, "the running and the waiting ones complete");
     }
 }

@@ -48,7 +48,10 @@ impl SignInLimiter {
         if ips.len() > MAX_TRACKED {
             ips.retain(|_, b| (now - b.updated) < TimeDelta::minutes(1));
         }
-        let bucket = ips.entry(ip).or_insert(Bucket { tokens: capacity, updated: now });
+        let bucket = ips.entry(ip).or_insert(Bucket {
+            tokens: capacity,
+            updated: now,
+        });
         let elapsed = (now - bucket.updated).num_milliseconds().max(0) as f64 / 1000.0;
         bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
         bucket.updated = now;
@@ -64,7 +67,9 @@ impl SignInLimiter {
     pub fn check_account(&self, account: &str, now: DateTime<Utc>) -> Result<(), u64> {
         let accounts = self.accounts.lock().expect("limiter lock");
         match accounts.get(account) {
-            Some(f) if f.count >= self.failures_per_account && now - f.window_start < self.window => {
+            Some(f)
+                if f.count >= self.failures_per_account && now - f.window_start < self.window =>
+            {
                 Err((self.window - (now - f.window_start)).num_seconds().max(1) as u64)
             }
             _ => Ok(()),
@@ -77,11 +82,15 @@ impl SignInLimiter {
             let window = self.window;
             accounts.retain(|_, f| now - f.window_start < window);
         }
-        let entry = accounts
-            .entry(account.to_string())
-            .or_insert(Failures { count: 0, window_start: now });
+        let entry = accounts.entry(account.to_string()).or_insert(Failures {
+            count: 0,
+            window_start: now,
+        });
         if now - entry.window_start >= self.window {
-            *entry = Failures { count: 0, window_start: now };
+            *entry = Failures {
+                count: 0,
+                window_start: now,
+            };
         }
         entry.count += 1;
     }
@@ -107,8 +116,13 @@ mod tests {
             assert!(limiter.check_ip(ip, t(0)).is_ok());
         }
         assert_eq!(limiter.check_ip(ip, t(0)), Err(10));
-        assert!(limiter.check_ip("203.0.113.10".parse().unwrap(), t(0)).is_ok());
-        assert!(limiter.check_ip(ip, t(10)).is_ok(), "one token back after 10 s at 6/min");
+        assert!(limiter
+            .check_ip("203.0.113.10".parse().unwrap(), t(0))
+            .is_ok());
+        assert!(
+            limiter.check_ip(ip, t(10)).is_ok(),
+            "one token back after 10 s at 6/min"
+        );
     }
 
     #[test]

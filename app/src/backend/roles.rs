@@ -9,13 +9,20 @@ pub async fn roles_of<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> Result<Vec
         .filter(user_role::Column::UserId.eq(user_id))
         .all(conn)
         .await?;
-    let mut roles: Vec<RoleKey> = rows.iter().filter_map(|r| RoleKey::parse(&r.role_key)).collect();
+    let mut roles: Vec<RoleKey> = rows
+        .iter()
+        .filter_map(|r| RoleKey::parse(&r.role_key))
+        .collect();
     roles.sort();
     Ok(roles)
 }
 
 /// Replaces a user's roles.
-pub async fn set_roles<C: ConnectionTrait>(conn: &C, user_id: Uuid, roles: &[RoleKey]) -> Result<(), DbErr> {
+pub async fn set_roles<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    roles: &[RoleKey],
+) -> Result<(), DbErr> {
     user_role::Entity::delete_many()
         .filter(user_role::Column::UserId.eq(user_id))
         .exec(conn)
@@ -27,7 +34,9 @@ pub async fn set_roles<C: ConnectionTrait>(conn: &C, user_id: Uuid, roles: &[Rol
         user_id: Set(user_id),
         role_key: Set(role.as_str().to_string()),
     });
-    user_role::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    user_role::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

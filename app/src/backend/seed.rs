@@ -37,7 +37,10 @@ pub async fn create_admin(
         Some(p) => (p, false),
         None => (generate_password(), true),
     };
-    let personal = [email.as_ref().map(|e| e.as_str()).unwrap_or(""), name.as_ref().map(|n| n.as_str()).unwrap_or("")];
+    let personal = [
+        email.as_ref().map(|e| e.as_str()).unwrap_or(""),
+        name.as_ref().map(|n| n.as_str()).unwrap_or(""),
+    ];
     errors.check("password", NewPassword::parse(&password, &personal));
     errors.into_result()?;
     let (email, name) = (email.expect("checked"), name.expect("checked"));
@@ -48,11 +51,17 @@ pub async fn create_admin(
     let (entity, roles) = match entity_slug {
         Some(slug) => {
             let entity = entities::find_by_slug(&txn, slug).await?.ok_or_else(|| {
-                ServiceError::Invalid(FieldErrors::single("entity", format!("There is no entity with the slug {slug:?}.")))
+                ServiceError::Invalid(FieldErrors::single(
+                    "entity",
+                    format!("There is no entity with the slug {slug:?}."),
+                ))
             })?;
             (entity, vec![RoleKey::Admin])
         }
-        None => (entities::operator_entity(&txn, &ctx, now).await?, vec![RoleKey::Operator]),
+        None => (
+            entities::operator_entity(&txn, &ctx, now).await?,
+            vec![RoleKey::Operator],
+        ),
     };
     let new = NewUser {
         entity_id: entity.id,
@@ -80,17 +89,88 @@ pub struct SeedReport {
 }
 
 const FIRST: [&str; 40] = [
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Frances", "John",
-    "Radia", "Leslie", "Hedy", "Tim", "Katherine", "Dennis", "Sophie", "Linus", "Anita", "Niklaus",
-    "Shafi", "Whitfield", "Jean", "Bjarne", "Adele", "Guido", "Mary", "Vint", "Karen", "Tony",
-    "Zoë", "José", "Søren", "Chloé", "Amara", "Yusuf", "Mei", "Ravi", "Ingrid", "Kenji",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Margaret",
+    "Ken",
+    "Frances",
+    "John",
+    "Radia",
+    "Leslie",
+    "Hedy",
+    "Tim",
+    "Katherine",
+    "Dennis",
+    "Sophie",
+    "Linus",
+    "Anita",
+    "Niklaus",
+    "Shafi",
+    "Whitfield",
+    "Jean",
+    "Bjarne",
+    "Adele",
+    "Guido",
+    "Mary",
+    "Vint",
+    "Karen",
+    "Tony",
+    "Zoë",
+    "José",
+    "Søren",
+    "Chloé",
+    "Amara",
+    "Yusuf",
+    "Mei",
+    "Ravi",
+    "Ingrid",
+    "Kenji",
 ];
 const LAST: [&str; 40] = [
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Allen",
-    "McCarthy", "Perlman", "Lamport", "Lamarr", "Berners-Lee", "Johnson", "Ritchie", "Wilson",
-    "Torvalds", "Borg", "Wirth", "Goldwasser", "Diffie", "Sammet", "Stroustrup", "Goldberg",
-    "van Rossum", "Keller", "Cerf", "Spärck Jones", "Hoare", "Okafor", "García", "Nørgaard",
-    "Dubois", "Mensah", "Haddad", "Wang", "Iyer", "Larsen", "Tanaka",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Hamilton",
+    "Thompson",
+    "Allen",
+    "McCarthy",
+    "Perlman",
+    "Lamport",
+    "Lamarr",
+    "Berners-Lee",
+    "Johnson",
+    "Ritchie",
+    "Wilson",
+    "Torvalds",
+    "Borg",
+    "Wirth",
+    "Goldwasser",
+    "Diffie",
+    "Sammet",
+    "Stroustrup",
+    "Goldberg",
+    "van Rossum",
+    "Keller",
+    "Cerf",
+    "Spärck Jones",
+    "Hoare",
+    "Okafor",
+    "García",
+    "Nørgaard",
+    "Dubois",
+    "Mensah",
+    "Haddad",
+    "Wang",
+    "Iyer",
+    "Larsen",
+    "Tanaka",
 ];
 
 /// The status of the i-th generated user: mostly active, with every other status present.
@@ -114,18 +194,33 @@ fn demo_role(i: usize) -> RoleKey {
 
 /// Fills an empty database with the demo entities, named sign-ins, `generated` more users in
 /// every status, and invitations in every state.
-pub async fn seed_demo(db: &Db, generated: usize, now: DateTime<Utc>) -> Result<SeedReport, ServiceError> {
+pub async fn seed_demo(
+    db: &Db,
+    generated: usize,
+    now: DateTime<Utc>,
+) -> Result<SeedReport, ServiceError> {
     let ctx = AuditContext::system("seed-demo");
     let hash = hash_unthrottled(DEMO_PASSWORD.to_string()).await;
     let txn = db.begin().await?;
     let operators = entities::operator_entity(&txn, &ctx, now).await?;
-    let northwind = entities::create(&txn, "Northwind Trading", "northwind", false, &ctx, now).await?;
+    let northwind =
+        entities::create(&txn, "Northwind Trading", "northwind", false, &ctx, now).await?;
     let contoso = entities::create(&txn, "Contoso Markets", "contoso", false, &ctx, now).await?;
     let named = [
-        (&operators, "Olivia Operator", DEMO_OPERATOR, RoleKey::Operator),
+        (
+            &operators,
+            "Olivia Operator",
+            DEMO_OPERATOR,
+            RoleKey::Operator,
+        ),
         (&northwind, "Nadia Admin", DEMO_ADMIN, RoleKey::Admin),
         (&northwind, "Theo Trader", DEMO_MEMBER, RoleKey::Trader),
-        (&contoso, "Carla Admin", "admin@contoso.test", RoleKey::Admin),
+        (
+            &contoso,
+            "Carla Admin",
+            "admin@contoso.test",
+            RoleKey::Admin,
+        ),
     ];
     let mut named_ids = Vec::new();
     for (entity, name, email, role) in named {
@@ -141,7 +236,14 @@ pub async fn seed_demo(db: &Db, generated: usize, now: DateTime<Utc>) -> Result<
         };
         named_ids.push(users::insert(&txn, new, &ctx, now).await?.id);
     }
-    let invitations = seed_invitations(&txn, &[&northwind, &contoso], named_ids[1], named_ids[2], now).await?;
+    let invitations = seed_invitations(
+        &txn,
+        &[&northwind, &contoso],
+        named_ids[1],
+        named_ids[2],
+        now,
+    )
+    .await?;
     txn.commit().await?;
 
     bulk_users(db, &[northwind.id, contoso.id], generated, &hash, now).await?;
@@ -157,7 +259,10 @@ pub async fn seed_demo(db: &Db, generated: usize, now: DateTime<Utc>) -> Result<
     };
     audit::record(&txn, &ctx, change, now).await?;
     txn.commit().await?;
-    Ok(SeedReport { users: generated + named_ids.len(), invitations })
+    Ok(SeedReport {
+        users: generated + named_ids.len(),
+        invitations,
+    })
 }
 
 async fn seed_invitations<C: sea_orm::ConnectionTrait>(
@@ -175,7 +280,12 @@ async fn seed_invitations<C: sea_orm::ConnectionTrait>(
         ("former.contractor", "pending", TimeDelta::days(30), None),
         ("wrong.address", "revoked", TimeDelta::days(1), None),
         ("changed.mind", "revoked", TimeDelta::days(12), None),
-        ("trader", "accepted", TimeDelta::days(20), Some(accepted_user)),
+        (
+            "trader",
+            "accepted",
+            TimeDelta::days(20),
+            Some(accepted_user),
+        ),
         ("desk.lead", "pending", TimeDelta::minutes(5), None),
     ];
     let mut count = 0;
@@ -243,8 +353,12 @@ pub async fn bulk_users(
                 });
                 users.push(active_model(model));
             }
-            user::Entity::insert_many(users).exec_without_returning(&txn).await?;
-            user_role::Entity::insert_many(roles).exec_without_returning(&txn).await?;
+            user::Entity::insert_many(users)
+                .exec_without_returning(&txn)
+                .await?;
+            user_role::Entity::insert_many(roles)
+                .exec_without_returning(&txn)
+                .await?;
             i = stop;
         }
         txn.commit().await?;
@@ -252,7 +366,12 @@ pub async fn bulk_users(
     Ok(())
 }
 
-fn generated_user(entity_ids: &[Uuid], n: usize, password_hash: &str, now: DateTime<Utc>) -> user::Model {
+fn generated_user(
+    entity_ids: &[Uuid],
+    n: usize,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> user::Model {
     let first = FIRST[n % FIRST.len()];
     let last = LAST[(n / FIRST.len()) % LAST.len()];
     let name = format!("{first} {last}");
@@ -274,7 +393,7 @@ fn generated_user(entity_ids: &[Uuid], n: usize, password_hash: &str, now: DateT
         status: status.as_str().to_string(),
         password_hash: (status != UserStatus::Pending).then(|| password_hash.to_string()),
         must_change_password: false,
-        last_login_at: (status == UserStatus::Active && n % 3 != 0)
+        last_login_at: (status == UserStatus::Active && !n.is_multiple_of(3))
             .then(|| now - TimeDelta::minutes((n as i64 * 13) % 40_000)),
         created_at: created,
         created_by: None,

@@ -8,7 +8,9 @@ use super::secrets::{hash_token, new_token};
 use super::{roles, Db};
 use crate::domain::{Actor, EntityId, RoleKey, UserId, UserStatus};
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,7 +29,10 @@ pub struct SessionUser {
 
 impl SessionUser {
     pub fn audit(&self, meta: RequestMeta) -> AuditContext {
-        AuditContext { actor: AuditActor::user(self.user.id, &self.user.email), meta }
+        AuditContext {
+            actor: AuditActor::user(self.user.id, &self.user.email),
+            meta,
+        }
     }
 }
 
@@ -47,7 +52,10 @@ pub async fn create<C: ConnectionTrait>(
         last_seen_at: now,
         expires_at: now + config.session_max,
         ip: meta.ip.clone(),
-        user_agent: meta.user_agent.as_deref().map(|ua| ua.chars().take(400).collect()),
+        user_agent: meta
+            .user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(400).collect()),
     };
     session::Entity::insert(session::ActiveModel {
         id: Set(model.id),
@@ -84,17 +92,25 @@ pub async fn authenticate(
         return Ok(None);
     };
     if !is_live(&session, config, now) {
-        session::Entity::delete_by_id(session.id).exec(db.writer()).await?;
+        session::Entity::delete_by_id(session.id)
+            .exec(db.writer())
+            .await?;
         return Ok(None);
     }
-    let Some(user) = user::Entity::find_by_id(session.user_id).one(db.read()).await? else {
+    let Some(user) = user::Entity::find_by_id(session.user_id)
+        .one(db.read())
+        .await?
+    else {
         return Ok(None);
     };
     let can_sign_in = UserStatus::parse(&user.status).is_some_and(UserStatus::can_sign_in);
     if !can_sign_in || user.purged_at.is_some() {
         return Ok(None);
     }
-    let Some(entity) = entity::Entity::find_by_id(user.entity_id).one(db.read()).await? else {
+    let Some(entity) = entity::Entity::find_by_id(user.entity_id)
+        .one(db.read())
+        .await?
+    else {
         return Ok(None);
     };
     let roles = roles::roles_of(db.read(), user.id).await?;
@@ -106,7 +122,13 @@ pub async fn authenticate(
             .await?;
     }
     let actor = Actor::from_roles(UserId(user.id), EntityId(user.entity_id), &roles);
-    Ok(Some(SessionUser { session_id: session.id, user, entity, roles, actor }))
+    Ok(Some(SessionUser {
+        session_id: session.id,
+        user,
+        entity,
+        roles,
+        actor,
+    }))
 }
 
 /// The live sessions of a user, newest first.
@@ -121,7 +143,10 @@ pub async fn list_for_user<C: ConnectionTrait>(
         .order_by_desc(session::Column::LastSeenAt)
         .all(conn)
         .await?;
-    Ok(sessions.into_iter().filter(|s| is_live(s, config, now)).collect())
+    Ok(sessions
+        .into_iter()
+        .filter(|s| is_live(s, config, now))
+        .collect())
 }
 
 /// Ends every session of a user (but `except`), inside the caller's transaction.
@@ -170,7 +195,12 @@ pub async fn end_own(
 }
 
 /// Sign-out: the session is gone from the database, whatever the browser keeps.
-pub async fn end_by_token(db: &Db, token: &str, meta: RequestMeta, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn end_by_token(
+    db: &Db,
+    token: &str,
+    meta: RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     let found = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
@@ -179,7 +209,10 @@ pub async fn end_by_token(db: &Db, token: &str, meta: RequestMeta, now: DateTime
     if let Some(session) = found {
         session::Entity::delete_by_id(session.id).exec(&txn).await?;
         if let Some(user) = user::Entity::find_by_id(session.user_id).one(&txn).await? {
-            let ctx = AuditContext { actor: AuditActor::user(user.id, &user.email), meta };
+            let ctx = AuditContext {
+                actor: AuditActor::user(user.id, &user.email),
+                meta,
+            };
             let change = Change {
                 action: "user.signed_out",
                 entity_id: Some(user.entity_id),

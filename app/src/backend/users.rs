@@ -87,10 +87,16 @@ pub async fn insert<C: ConnectionTrait>(
 ) -> Result<user::Model, ServiceError> {
     let roles = new.roles.clone();
     let model = new.into_model(ctx.actor.id, now);
-    match user::Entity::insert(active_model(model.clone())).exec_without_returning(conn).await {
+    match user::Entity::insert(active_model(model.clone()))
+        .exec_without_returning(conn)
+        .await
+    {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::Invalid(FieldErrors::single("email", DUPLICATE_EMAIL)))
+            return Err(ServiceError::Invalid(FieldErrors::single(
+                "email",
+                DUPLICATE_EMAIL,
+            )))
         }
         Err(e) => return Err(e.into()),
     }
@@ -117,7 +123,10 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<user:
     user::Entity::find_by_id(id).one(conn).await
 }
 
-pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &Email) -> Result<Option<user::Model>, DbErr> {
+pub async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &Email,
+) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find()
         .filter(user::Column::EmailNormalized.eq(email.normalized()))
         .one(conn)
@@ -145,10 +154,16 @@ pub async fn set_status(
     now: DateTime<Utc>,
 ) -> Result<user::Model, ServiceError> {
     let txn = db.begin().await?;
-    let current = find(&txn, user_id).await?.filter(|u| u.purged_at.is_none()).ok_or(ServiceError::NotFound)?;
-    let from = UserStatus::parse(&current.status).ok_or_else(|| ServiceError::Internal("unknown status".into()))?;
+    let current = find(&txn, user_id)
+        .await?
+        .filter(|u| u.purged_at.is_none())
+        .ok_or(ServiceError::NotFound)?;
+    let from = UserStatus::parse(&current.status)
+        .ok_or_else(|| ServiceError::Internal("unknown status".into()))?;
     if expected_version.is_some_and(|v| v != current.version) {
-        return Err(ServiceError::Conflict("This user was changed by someone else.".into()));
+        return Err(ServiceError::Conflict(
+            "This user was changed by someone else.".into(),
+        ));
     }
     if from == to {
         return Ok(current);
@@ -160,13 +175,18 @@ pub async fn set_status(
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .col_expr(user::Column::UpdatedBy, Expr::value(ctx.actor.id))
         .col_expr(user::Column::DeletedAt, Expr::value(deleted.then_some(now)))
-        .col_expr(user::Column::DeletedBy, Expr::value(if deleted { ctx.actor.id } else { None }))
+        .col_expr(
+            user::Column::DeletedBy,
+            Expr::value(if deleted { ctx.actor.id } else { None }),
+        )
         .filter(user::Column::Id.eq(user_id))
         .filter(user::Column::Version.eq(current.version))
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(ServiceError::Conflict("This user was changed by someone else.".into()));
+        return Err(ServiceError::Conflict(
+            "This user was changed by someone else.".into(),
+        ));
     }
     if !to.can_sign_in() {
         sessions::end_all_for_user(&txn, user_id, None).await?;
@@ -204,32 +224,45 @@ pub async fn change_own_password(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let mut errors = FieldErrors::new();
-    let new = errors.check("new_password", NewPassword::parse(&form.new, &[&me.user.email, &me.user.name]));
+    let new = errors.check(
+        "new_password",
+        NewPassword::parse(&form.new, &[&me.user.email, &me.user.name]),
+    );
     if form.new != form.confirm {
         errors.add("confirm_password", "The two new passwords do not match.");
     }
     let current_ok = passwords
         .verify(form.current.clone(), me.user.password_hash.clone())
         .await
-        .map_err(|_| ServiceError::RateLimited { retry_after_secs: 1 })?;
+        .map_err(|_| ServiceError::RateLimited {
+            retry_after_secs: 1,
+        })?;
     if !current_ok {
         errors.add("current_password", "This is not your current password.");
     }
     if form.current == form.new && current_ok {
-        errors.add("new_password", "Choose a password different from the current one.");
+        errors.add(
+            "new_password",
+            "Choose a password different from the current one.",
+        );
     }
     errors.into_result()?;
     let new = new.expect("checked above");
     let hash = passwords
         .hash(new.expose().to_string())
         .await
-        .map_err(|_| ServiceError::RateLimited { retry_after_secs: 1 })?;
+        .map_err(|_| ServiceError::RateLimited {
+            retry_after_secs: 1,
+        })?;
 
     let txn = db.begin().await?;
     let updated = user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(Some(hash)))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))
-        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .col_expr(user::Column::UpdatedBy, Expr::value(Some(me.user.id)))
         .filter(user::Column::Id.eq(me.user.id))
@@ -237,7 +270,9 @@ pub async fn change_own_password(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(ServiceError::Conflict("Your password was changed elsewhere. Sign in again.".into()));
+        return Err(ServiceError::Conflict(
+            "Your password was changed elsewhere. Sign in again.".into(),
+        ));
     }
     let ended = sessions::end_all_for_user(&txn, me.user.id, Some(me.session_id)).await?;
     let change = Change {

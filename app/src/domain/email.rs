@@ -39,9 +39,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.split('.').all(|label| {
-                !label.is_empty() && !label.starts_with('-') && !label.ends_with('-')
-            });
+            && domain
+                .split('.')
+                .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
         let chars_ok = trimmed
             .chars()
             .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"".contains(c))
@@ -95,7 +95,12 @@ mod tests {
 
     #[test]
     fn accepts_plus_addressing_and_unicode_domains() {
-        for ok in ["a+tag@example.com", "x@sub.example.co.uk", "jörg@exämple.de", "o'neil@example.ie"] {
+        for ok in [
+            "a+tag@example.com",
+            "x@sub.example.co.uk",
+            "jörg@exämple.de",
+            "o'neil@example.ie",
+        ] {
             assert!(Email::parse(ok).is_ok(), "{ok} should parse");
         }
     }
@@ -118,7 +123,11 @@ mod tests {
             ("<a@example.com>", EmailError::Malformed),
         ];
         for (input, expected) in cases {
-            assert_eq!(Email::parse(input).unwrap_err(), expected, "input {input:?}");
+            assert_eq!(
+                Email::parse(input).unwrap_err(),
+                expected,
+                "input {input:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(Email::parse(&long).unwrap_err(), EmailError::TooLong);

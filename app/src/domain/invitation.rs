@@ -22,7 +22,11 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Store this status (and, for Resend, a fresh token and this expiry).
-    Store { status: InvitationStatus, new_expiry: Option<DateTime<Utc>>, rotate_token: bool },
+    Store {
+        status: InvitationStatus,
+        new_expiry: Option<DateTime<Utc>>,
+        rotate_token: bool,
+    },
     /// Remove the record (an audit event still records it).
     Remove,
 }
@@ -96,17 +100,28 @@ mod tests {
     use InvitationStatus::*;
 
     fn t0() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     #[test]
     fn expiry_is_a_fact_of_time() {
         let expires = t0() + VALIDITY;
         let second = TimeDelta::seconds(1);
-        assert_eq!(effective_status(Pending, expires, expires - second), Pending);
+        assert_eq!(
+            effective_status(Pending, expires, expires - second),
+            Pending
+        );
         assert_eq!(effective_status(Pending, expires, expires), Expired);
-        assert_eq!(effective_status(Revoked, expires, expires + second), Revoked);
-        assert_eq!(effective_status(Accepted, expires, expires + second), Accepted);
+        assert_eq!(
+            effective_status(Revoked, expires, expires + second),
+            Revoked
+        );
+        assert_eq!(
+            effective_status(Accepted, expires, expires + second),
+            Accepted
+        );
     }
 
     #[test]
@@ -131,25 +146,71 @@ mod tests {
             new_expiry: Some(now + VALIDITY),
             rotate_token: true,
         });
-        let store = |status| Ok(Outcome::Store { status, new_expiry: None, rotate_token: false });
+        let store = |status| {
+            Ok(Outcome::Store {
+                status,
+                new_expiry: None,
+                rotate_token: false,
+            })
+        };
         let cases = [
             (Pending, live, Command::Revoke, store(Revoked)),
-            (Pending, lapsed, Command::Revoke, Err(TransitionError::NotRevocable)),
-            (Revoked, live, Command::Revoke, Err(TransitionError::NotRevocable)),
-            (Accepted, live, Command::Revoke, Err(TransitionError::NotRevocable)),
+            (
+                Pending,
+                lapsed,
+                Command::Revoke,
+                Err(TransitionError::NotRevocable),
+            ),
+            (
+                Revoked,
+                live,
+                Command::Revoke,
+                Err(TransitionError::NotRevocable),
+            ),
+            (
+                Accepted,
+                live,
+                Command::Revoke,
+                Err(TransitionError::NotRevocable),
+            ),
             (Pending, live, Command::Resend, resent),
             (Pending, lapsed, Command::Resend, resent),
             (Revoked, live, Command::Resend, resent),
             (Revoked, lapsed, Command::Resend, resent),
-            (Accepted, live, Command::Resend, Err(TransitionError::AlreadyAccepted)),
+            (
+                Accepted,
+                live,
+                Command::Resend,
+                Err(TransitionError::AlreadyAccepted),
+            ),
             (Pending, live, Command::Delete, Ok(Outcome::Remove)),
             (Pending, lapsed, Command::Delete, Ok(Outcome::Remove)),
             (Revoked, live, Command::Delete, Ok(Outcome::Remove)),
-            (Accepted, live, Command::Delete, Err(TransitionError::NotDeletable)),
+            (
+                Accepted,
+                live,
+                Command::Delete,
+                Err(TransitionError::NotDeletable),
+            ),
             (Pending, live, Command::Accept, store(Accepted)),
-            (Pending, lapsed, Command::Accept, Err(TransitionError::Expired)),
-            (Revoked, live, Command::Accept, Err(TransitionError::Revoked)),
-            (Accepted, live, Command::Accept, Err(TransitionError::AlreadyUsed)),
+            (
+                Pending,
+                lapsed,
+                Command::Accept,
+                Err(TransitionError::Expired),
+            ),
+            (
+                Revoked,
+                live,
+                Command::Accept,
+                Err(TransitionError::Revoked),
+            ),
+            (
+                Accepted,
+                live,
+                Command::Accept,
+                Err(TransitionError::AlreadyUsed),
+            ),
         ];
         for (stored, expiry, command, expected) in cases {
             assert_eq!(

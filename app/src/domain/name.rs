@@ -42,11 +42,20 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(PersonName::parse("  Zoë O'Brien ").unwrap().as_str(), "Zoë O'Brien");
+        assert_eq!(
+            PersonName::parse("  Zoë O'Brien ").unwrap().as_str(),
+            "Zoë O'Brien"
+        );
         assert_eq!(PersonName::parse("李小龍").unwrap().as_str(), "李小龍");
         assert_eq!(PersonName::parse(" ").unwrap_err(), NameError::Empty);
-        assert_eq!(PersonName::parse(&"x".repeat(201)).unwrap_err(), NameError::TooLong);
+        assert_eq!(
+            PersonName::parse(&"x".repeat(201)).unwrap_err(),
+            NameError::TooLong
+        );
         assert!(PersonName::parse(&"é".repeat(200)).is_ok());
-        assert_eq!(PersonName::parse("a\u{0}b").unwrap_err(), NameError::ControlCharacters);
+        assert_eq!(
+            PersonName::parse("a\u{0}b").unwrap_err(),
+            NameError::ControlCharacters
+        );
     }
 }

@@ -32,7 +32,8 @@ impl NewPassword {
             return Err(PasswordError::TooLong);
         }
         let lowered = input.to_lowercase();
-        let one_repeated_char = input.chars().all(|c| Some(c) == input.chars().next());
+        let first = input.chars().next();
+        let one_repeated_char = input.chars().all(|c| Some(c) == first);
         if one_repeated_char || COMMON.lines().any(|common| common == lowered) {
             return Err(PasswordError::Common);
         }

@@ -121,13 +121,23 @@ impl RoleKey {
     pub fn business_access(self) -> BusinessAccess {
         let (trading, credit, admin, excel_add_in) = match self {
             Self::Trader => ("Place/cancel orders", "View own entity", "No", "No"),
-            Self::MarketMaker => ("Place/cancel orders", "View own entity", "No", "Full access"),
+            Self::MarketMaker => (
+                "Place/cancel orders",
+                "View own entity",
+                "No",
+                "Full access",
+            ),
             Self::CreditOfficer => ("View only", "Manage limits", "No", "No"),
             Self::Admin | Self::Operator => {
                 ("Full access", "Full access", "Full access", "Full access")
             }
         };
-        BusinessAccess { trading, credit, admin, excel_add_in }
+        BusinessAccess {
+            trading,
+            credit,
+            admin,
+            excel_add_in,
+        }
     }
 }
 
@@ -145,7 +155,10 @@ impl Actor {
         Self {
             user_id,
             entity_id,
-            permissions: roles.iter().flat_map(|r| r.permissions().iter().copied()).collect(),
+            permissions: roles
+                .iter()
+                .flat_map(|r| r.permissions().iter().copied())
+                .collect(),
             operator: roles.iter().any(|r| r.is_global()),
         }
     }
@@ -246,7 +259,11 @@ impl Authorized {
 }
 
 /// Deny by default: `target` is the entity the action touches, `None` for global actions.
-pub fn authorize(actor: &Actor, action: Action, target: Option<EntityId>) -> Result<Authorized, Denied> {
+pub fn authorize(
+    actor: &Actor,
+    action: Action,
+    target: Option<EntityId>,
+) -> Result<Authorized, Denied> {
     if !actor.operator {
         match target {
             Some(entity) if entity != actor.entity_id => return Err(Denied::NotFound),
@@ -260,7 +277,10 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<EntityId>) -> Res
     if !actor.has(action.required_permission()) {
         return Err(Denied::Forbidden);
     }
-    Ok(Authorized { action, entity: target })
+    Ok(Authorized {
+        action,
+        entity: target,
+    })
 }
 
 #[cfg(test)]
@@ -298,7 +318,11 @@ mod tests {
                         Err(Denied::NotFound),
                         Err(Denied::Forbidden),
                     ),
-                    _ => (Err(Denied::Forbidden), Err(Denied::NotFound), Err(Denied::Forbidden)),
+                    _ => (
+                        Err(Denied::Forbidden),
+                        Err(Denied::NotFound),
+                        Err(Denied::Forbidden),
+                    ),
                 };
                 assert_eq!(got_own, want_own, "{role:?} {action:?} own entity");
                 assert_eq!(got_other, want_other, "{role:?} {action:?} other entity");
@@ -339,8 +363,14 @@ mod tests {
     #[test]
     fn business_matrix_matches_the_seed() {
         let mm = RoleKey::MarketMaker.business_access();
-        assert_eq!((mm.trading, mm.excel_add_in), ("Place/cancel orders", "Full access"));
+        assert_eq!(
+            (mm.trading, mm.excel_add_in),
+            ("Place/cancel orders", "Full access")
+        );
         let co = RoleKey::CreditOfficer.business_access();
-        assert_eq!((co.trading, co.credit, co.admin), ("View only", "Manage limits", "No"));
+        assert_eq!(
+            (co.trading, co.credit, co.admin),
+            ("View only", "Manage limits", "No")
+        );
     }
 }

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn only_active_users_sign_in() {
-        let allowed: Vec<_> = UserStatus::ALL.into_iter().filter(|s| s.can_sign_in()).collect();
+        let allowed: Vec<_> = UserStatus::ALL
+            .into_iter()
+            .filter(|s| s.can_sign_in())
+            .collect();
         assert_eq!(allowed, vec![UserStatus::Active]);
     }
 }

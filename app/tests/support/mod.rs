@@ -22,7 +22,9 @@ impl TestDb {
         self.db.close().await;
         if let Some((admin_url, name)) = self.drop_pg {
             if let Ok(admin) = Database::connect(&admin_url).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
             }
         }
         if let Some(file) = self.sqlite_file {
@@ -41,13 +43,21 @@ pub fn test_config() -> Config {
 
 pub async fn sqlite() -> TestDb {
     let file = std::env::temp_dir().join(format!("usher-test-{}.db", uuid::Uuid::new_v4()));
-    let db = Db::connect(&format!("sqlite://{}", file.display())).await.expect("sqlite");
+    let db = Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .expect("sqlite");
     db.migrate().await.expect("migrations on sqlite");
-    TestDb { db, label: "sqlite", drop_pg: None, sqlite_file: Some(file) }
+    TestDb {
+        db,
+        label: "sqlite",
+        drop_pg: None,
+        sqlite_file: Some(file),
+    }
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("DATABASE_URL_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("DATABASE_URL_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub async fn postgres() -> Option<TestDb> {
@@ -55,19 +65,31 @@ pub async fn postgres() -> Option<TestDb> {
     let required = std::env::var("USHER_REQUIRE_PG").is_ok_and(|v| v == "1");
     let admin = match Database::connect(&admin_url).await {
         Ok(conn) => conn,
-        Err(e) if required => panic!("PostgreSQL is required (USHER_REQUIRE_PG=1) but {admin_url} failed: {e}"),
+        Err(e) if required => {
+            panic!("PostgreSQL is required (USHER_REQUIRE_PG=1) but {admin_url} failed: {e}")
+        }
         Err(_) => {
             eprintln!("PostgreSQL not reachable at {admin_url}: skipped");
             return None;
         }
     };
     let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
     let _ = admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
-    let db = Db::connect(&format!("{base}/{name}")).await.expect("connect to test database");
+    let db = Db::connect(&format!("{base}/{name}"))
+        .await
+        .expect("connect to test database");
     db.migrate().await.expect("migrations on postgres");
-    Some(TestDb { db, label: "postgres", drop_pg: Some((admin_url, name)), sqlite_file: None })
+    Some(TestDb {
+        db,
+        label: "postgres",
+        drop_pg: Some((admin_url, name)),
+        sqlite_file: None,
+    })
 }
 
 /// Declares one test that runs the body on SQLite and on PostgreSQL.

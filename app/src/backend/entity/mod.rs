@@ -2,6 +2,8 @@
 
 pub mod api_token;
 pub mod audit_event;
+// The `entities` table: customer organisations and the operator entity.
+#[allow(clippy::module_inception)]
 pub mod entity;
 pub mod invitation;
 pub mod invitation_role;

@@ -46,10 +46,19 @@ fn flag(name: &str) -> ColumnDef {
 }
 
 fn table(name: &str) -> TableCreateStatement {
-    Table::create().table(Alias::new(name)).if_not_exists().take()
+    Table::create()
+        .table(Alias::new(name))
+        .if_not_exists()
+        .take()
 }
 
-fn fk(from: &str, column: &str, to: &str, to_column: &str, cascade: bool) -> ForeignKeyCreateStatement {
+fn fk(
+    from: &str,
+    column: &str,
+    to: &str,
+    to_column: &str,
+    cascade: bool,
+) -> ForeignKeyCreateStatement {
     let mut key = ForeignKey::create()
         .name(format!("fk_{from}_{column}"))
         .from(Alias::new(from), Alias::new(column))
@@ -62,7 +71,11 @@ fn fk(from: &str, column: &str, to: &str, to_column: &str, cascade: bool) -> For
 }
 
 fn index(name: &str, on: &str, columns: &[&str]) -> IndexCreateStatement {
-    let mut index = Index::create().name(name).table(Alias::new(on)).if_not_exists().take();
+    let mut index = Index::create()
+        .name(name)
+        .table(Alias::new(on))
+        .if_not_exists()
+        .take();
     for column in columns {
         index.col(Alias::new(*column));
     }
@@ -109,13 +122,23 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Uniqueness is the database's job, not a read-then-write check.
-        m.create_index(index("ux_users_email", "users", &["email_normalized"]).unique().take())
-            .await?;
+        m.create_index(
+            index("ux_users_email", "users", &["email_normalized"])
+                .unique()
+                .take(),
+        )
+        .await?;
         // Keyset paging and prefix search of the directory, within an entity and across all.
         for (name, columns) in [
-            ("ix_users_entity_name", &["entity_id", "sort_name", "id"][..]),
+            (
+                "ix_users_entity_name",
+                &["entity_id", "sort_name", "id"][..],
+            ),
             ("ix_users_name", &["sort_name", "id"]),
-            ("ix_users_entity_status_name", &["entity_id", "status", "sort_name", "id"]),
+            (
+                "ix_users_entity_status_name",
+                &["entity_id", "status", "sort_name", "id"],
+            ),
             ("ix_users_created", &["created_at", "id"]),
             ("ix_users_last_login", &["last_login_at", "id"]),
         ] {
@@ -139,8 +162,18 @@ impl MigrationTrait for Migration {
             table("role_permissions")
                 .col(text("role_key"))
                 .col(text("permission"))
-                .primary_key(Index::create().col(Alias::new("role_key")).col(Alias::new("permission")))
-                .foreign_key(&mut fk("role_permissions", "role_key", "roles", "key", true))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("role_key"))
+                        .col(Alias::new("permission")),
+                )
+                .foreign_key(&mut fk(
+                    "role_permissions",
+                    "role_key",
+                    "roles",
+                    "key",
+                    true,
+                ))
                 .take(),
         )
         .await?;
@@ -148,7 +181,11 @@ impl MigrationTrait for Migration {
             table("user_roles")
                 .col(uuid("user_id"))
                 .col(text("role_key"))
-                .primary_key(Index::create().col(Alias::new("user_id")).col(Alias::new("role_key")))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("user_id"))
+                        .col(Alias::new("role_key")),
+                )
                 .foreign_key(&mut fk("user_roles", "user_id", "users", "id", true))
                 .foreign_key(&mut fk("user_roles", "role_key", "roles", "key", false))
                 .take(),
@@ -184,7 +221,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in [
-            ("ix_invitations_entity_sent", &["entity_id", "last_sent_at", "id"][..]),
+            (
+                "ix_invitations_entity_sent",
+                &["entity_id", "last_sent_at", "id"][..],
+            ),
             ("ix_invitations_sent", &["last_sent_at", "id"]),
             ("ix_invitations_email", &["email_normalized"]),
         ] {
@@ -195,10 +235,24 @@ impl MigrationTrait for Migration {
                 .col(uuid("invitation_id"))
                 .col(text("role_key"))
                 .primary_key(
-                    Index::create().col(Alias::new("invitation_id")).col(Alias::new("role_key")),
+                    Index::create()
+                        .col(Alias::new("invitation_id"))
+                        .col(Alias::new("role_key")),
                 )
-                .foreign_key(&mut fk("invitation_roles", "invitation_id", "invitations", "id", true))
-                .foreign_key(&mut fk("invitation_roles", "role_key", "roles", "key", false))
+                .foreign_key(&mut fk(
+                    "invitation_roles",
+                    "invitation_id",
+                    "invitations",
+                    "id",
+                    true,
+                ))
+                .foreign_key(&mut fk(
+                    "invitation_roles",
+                    "role_key",
+                    "roles",
+                    "key",
+                    false,
+                ))
                 .take(),
         )
         .await?;
@@ -217,7 +271,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_sessions_user", "sessions", &["user_id"])).await?;
+        m.create_index(index("ix_sessions_user", "sessions", &["user_id"]))
+            .await?;
 
         m.create_table(
             table("one_time_tokens")
@@ -232,7 +287,12 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_one_time_tokens_user", "one_time_tokens", &["user_id"])).await?;
+        m.create_index(index(
+            "ix_one_time_tokens_user",
+            "one_time_tokens",
+            &["user_id"],
+        ))
+        .await?;
 
         m.create_table(
             table("audit_events")
@@ -278,8 +338,12 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("ix_outgoing_mail_due", "outgoing_mail", &["status", "next_attempt_at"]))
-            .await?;
+        m.create_index(index(
+            "ix_outgoing_mail_due",
+            "outgoing_mail",
+            &["status", "next_attempt_at"],
+        ))
+        .await?;
 
         m.create_table(
             table("api_tokens")
@@ -315,7 +379,8 @@ impl MigrationTrait for Migration {
             "users",
             "entities",
         ] {
-            m.drop_table(Table::drop().table(Alias::new(name)).if_exists().take()).await?;
+            m.drop_table(Table::drop().table(Alias::new(name)).if_exists().take())
+                .await?;
         }
         Ok(())
     }

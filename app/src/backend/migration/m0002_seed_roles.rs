@@ -17,8 +17,17 @@ impl MigrationTrait for Migration {
         let mut roles = Query::insert()
             .into_table(Alias::new("roles"))
             .columns(
-                ["key", "name", "is_global", "rank", "trading", "credit", "admin_access", "excel_add_in"]
-                    .map(Alias::new),
+                [
+                    "key",
+                    "name",
+                    "is_global",
+                    "rank",
+                    "trading",
+                    "credit",
+                    "admin_access",
+                    "excel_add_in",
+                ]
+                .map(Alias::new),
             )
             .to_owned();
         let mut permissions = Query::insert()
@@ -47,8 +56,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.exec_stmt(Query::delete().from_table(Alias::new("role_permissions")).to_owned()).await?;
-        m.exec_stmt(Query::delete().from_table(Alias::new("roles")).to_owned()).await?;
+        m.exec_stmt(
+            Query::delete()
+                .from_table(Alias::new("role_permissions"))
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(Query::delete().from_table(Alias::new("roles")).to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -47,7 +47,8 @@ fn ChangePasswordCard() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let form = NodeRef::<Form>::new();
     let error = move || action.value().get().and_then(Result::err);
-    let field = move |name: &'static str| Signal::derive(move || error().and_then(|e| e.field(name)));
+    let field =
+        move |name: &'static str| Signal::derive(move || error().and_then(|e| e.field(name)));
     Effect::new(move |_| match action.value().get() {
         Some(Ok(())) => {
             if let Some(form) = form.get() {

@@ -1,0 +1,59 @@
+# Usher — `make run` to try it, `make test` to prove it. Both install what is missing first.
+
+SHELL := /bin/bash
+WASM_BINDGEN_VERSION := 0.2.129
+CARGO_LEPTOS_VERSION := 0.3.10
+# Tool installs need no LTO; it halves their build time on small machines.
+INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+
+.PHONY: run test tools browser-tools build build-release lint fmt bench clean-test-dbs
+
+run: tools
+	cargo leptos build
+	./target/debug/server serve --demo
+
+test: tools browser-tools
+	bash .ci/test-all.sh
+
+## Everything the build needs, installed once per machine (quiet when already there).
+tools:
+	@command -v cargo >/dev/null || { echo "Rust is missing: install rustup first (see README)"; exit 1; }
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" \
+		|| $(INSTALL_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
+		|| $(INSTALL_ENV) cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	@command -v wasm-opt >/dev/null || $(MAKE) --no-print-directory apt PACKAGES=binaryen
+
+## What the browser tests need: Debian's Chromium and the pinned Playwright runner.
+browser-tools:
+	@test -x /usr/bin/chromium || $(MAKE) --no-print-directory apt PACKAGES=chromium
+	@cd end2end && { test -d node_modules/@playwright/test && cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null \
+		|| npm ci --no-audit --no-fund --loglevel=error; }
+
+apt:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PACKAGES) >/dev/null
+
+build: tools
+	cargo leptos build
+
+build-release: tools
+	cargo leptos build --release
+
+lint: tools
+	cargo fmt --all --check
+	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+bench: tools
+	bash docs/bench/sign-in.sh
+
+clean-test-dbs:
+	@psql -h 127.0.0.1 -U postgres -d postgres -Atc \
+		"SELECT 'DROP DATABASE \"' || datname || '\" WITH (FORCE);' FROM pg_database WHERE datname LIKE 'usher_test_%'" 2>/dev/null \
+		| psql -h 127.0.0.1 -U postgres -d postgres -q >/dev/null 2>&1 || true
