@@ -1,12 +1,7 @@
 //! The `server` binary: `serve`, `migrate`, `create-admin`, `seed-demo`, `set-status`.
 
-mod cli;
-mod config;
-mod middleware;
-mod router;
-mod workers;
-
 use clap::Parser;
+use server::cli;
 use std::process::ExitCode;
 
 #[tokio::main]

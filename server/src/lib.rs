@@ -1,0 +1,8 @@
+//! The Usher server: configuration, the axum router with its middleware, background workers
+//! and the command line. `main.rs` only parses arguments and calls `cli::run`.
+
+pub mod cli;
+pub mod config;
+pub mod middleware;
+pub mod router;
+pub mod workers;
