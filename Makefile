@@ -51,7 +51,8 @@ fmt:
 	cargo fmt --all
 
 bench: tools
-	bash docs/bench/sign-in.sh
+	cargo bench -p server --bench sign_in
+	bash .ci/measure-footprint.sh
 
 clean-test-dbs:
 	@psql -h 127.0.0.1 -U postgres -d postgres -Atc \

@@ -8,9 +8,9 @@
 
 use app::backend::config::Config;
 use app::backend::entity::user;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use app::backend::seed::{self, DEMO_PASSWORD};
 use app::backend::{AppState, Db};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,7 +21,11 @@ const BURST: usize = 300;
 
 /// One POST to the sign-in server function; returns the status code.
 async fn sign_in(addr: SocketAddr, email: &str) -> u16 {
-    let body = format!("email={}&password={}", email.replace('@', "%40"), DEMO_PASSWORD.replace(' ', "+"));
+    let body = format!(
+        "email={}&password={}",
+        email.replace('@', "%40"),
+        DEMO_PASSWORD.replace(' ', "+")
+    );
     let request = format!(
         "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -31,7 +35,10 @@ async fn sign_in(addr: SocketAddr, email: &str) -> u16 {
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
     let head = String::from_utf8_lossy(&response[..response.len().min(32)]).to_string();
-    head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -42,9 +49,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     let file = std::env::temp_dir().join(format!("usher-bench-{}.db", uuid::Uuid::new_v4()));
-    let db = Db::connect(&format!("sqlite://{}", file.display())).await.expect("database");
+    let db = Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .expect("database");
     db.migrate().await.expect("migrations");
-    seed::seed_demo(&db, 200, chrono::Utc::now()).await.expect("seed");
+    seed::seed_demo(&db, 200, chrono::Utc::now())
+        .await
+        .expect("seed");
     let emails: Vec<String> = user::Entity::find()
         .filter(user::Column::Status.eq("active"))
         .all(db.read())
@@ -58,13 +69,24 @@ async fn main() {
     let mut config = Config::for_public_url("http://127.0.0.1");
     config.sign_in_per_ip_per_minute = 1_000_000;
     let state = AppState::new(db.clone(), config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     let app = server::router::build(state, server::router::leptos_options(addr));
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
     });
-    assert_eq!(sign_in(addr, &emails[0]).await, 200, "a warm-up sign-in succeeds");
+    assert_eq!(
+        sign_in(addr, &emails[0]).await,
+        200,
+        "a warm-up sign-in succeeds"
+    );
 
     // Phase 1: sustained load.
     let started = Instant::now();
@@ -92,7 +114,10 @@ async fn main() {
     let elapsed = started.elapsed();
     latencies.sort();
     println!("sign-in, sustained: {STEADY_REQUESTS} requests from {STEADY_CLIENTS} clients in {elapsed:.2?}");
-    println!("  throughput   {:.1} sign-ins/s", STEADY_REQUESTS as f64 / elapsed.as_secs_f64());
+    println!(
+        "  throughput   {:.1} sign-ins/s",
+        STEADY_REQUESTS as f64 / elapsed.as_secs_f64()
+    );
     println!(
         "  latency      p50 {:.1?}  p90 {:.1?}  p99 {:.1?}  max {:.1?}",
         percentile(&latencies, 0.50),
@@ -126,7 +151,11 @@ async fn main() {
     ok.sort();
     println!("sign-in, burst of {BURST} at once: {} signed in, {refused} refused with 429, {other} other, in {:.2?}", ok.len(), started.elapsed());
     if !ok.is_empty() {
-        println!("  admitted latency  p50 {:.1?}  p99 {:.1?}", percentile(&ok, 0.5), percentile(&ok, 0.99));
+        println!(
+            "  admitted latency  p50 {:.1?}  p99 {:.1?}",
+            percentile(&ok, 0.5),
+            percentile(&ok, 0.99)
+        );
     }
     db.close().await;
     for suffix in ["", "-wal", "-shm"] {

@@ -1,7 +1,7 @@
 use crate::config::Settings;
 use crate::router;
 use app::backend::seed::{self, DEMO_ADMIN, DEMO_MEMBER, DEMO_OPERATOR, DEMO_PASSWORD};
-use app::backend::{audit::AuditContext, users, Db, ServiceError};
+use app::backend::{audit::AuditContext, bootstrap, users, Db, ServiceError};
 use app::domain::{Email, UserStatus};
 use clap::{Parser, Subcommand};
 use std::io::Read;
@@ -129,7 +129,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 None
             };
             let db = connect(&settings).await?;
-            let (user, generated) = seed::create_admin(
+            let (user, generated) = bootstrap::create_admin(
                 &db,
                 &email,
                 &name,

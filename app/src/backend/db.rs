@@ -2,12 +2,14 @@
 //!
 //! On SQLite, writes go through a pool of exactly one connection, so write transactions queue
 //! in the application instead of failing with "database is locked"; reads use their own pool and
-//! run beside the writer thanks to WAL.
+//! run beside the writer thanks to WAL. Each write transaction also takes the write lock with its
+//! first statement (what `BEGIN IMMEDIATE` does), so another process writing the same file (the
+//! command line beside a running server) makes it wait for the busy timeout, never fail.
 
 use super::migration::Migrator;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlxPostgresConnector,
-    SqlxSqliteConnector, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqlxPostgresConnector, SqlxSqliteConnector, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -102,7 +104,14 @@ impl Db {
 
     /// Starts the one transaction of a state change.
     pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.write.begin().await
+        let txn = self.write.begin().await?;
+        if self.backend == DbBackend::Sqlite {
+            // A write that changes nothing: SQLite takes the write lock at the start of any
+            // writing statement, before a read could pin an older snapshot.
+            txn.execute_unprepared("UPDATE roles SET rank = rank WHERE 0")
+                .await?;
+        }
+        Ok(txn)
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -115,7 +124,6 @@ impl Db {
 
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
-        use sea_orm::ConnectionTrait;
         self.read.execute_unprepared("SELECT 1").await.is_ok()
     }
 

@@ -5,11 +5,11 @@ use super::audit::{self, AuditContext, Change};
 use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
 use super::passwords::hash_unthrottled;
-use super::secrets::{generate_password, new_token};
+use super::secrets::new_token;
 use super::users::{self, active_model, NewUser};
 use super::{entities, Db};
 use crate::domain::invitation::VALIDITY;
-use crate::domain::{Email, FieldErrors, NewPassword, PersonName, RoleKey, UserStatus};
+use crate::domain::{Email, PersonName, RoleKey, UserStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -19,64 +19,6 @@ pub const DEMO_PASSWORD: &str = "usher demo password";
 pub const DEMO_OPERATOR: &str = "operator@usher.test";
 pub const DEMO_ADMIN: &str = "admin@northwind.test";
 pub const DEMO_MEMBER: &str = "trader@northwind.test";
-
-/// Creates a first operator (no entity) or an entity admin. Without a password, one is
-/// generated, returned once, and must be changed at first sign-in.
-pub async fn create_admin(
-    db: &Db,
-    email: &str,
-    name: &str,
-    entity_slug: Option<&str>,
-    password: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<(user::Model, Option<String>), ServiceError> {
-    let mut errors = FieldErrors::new();
-    let email = errors.check("email", Email::parse(email));
-    let name = errors.check("name", PersonName::parse(name));
-    let (password, generated) = match password {
-        Some(p) => (p, false),
-        None => (generate_password(), true),
-    };
-    let personal = [
-        email.as_ref().map(|e| e.as_str()).unwrap_or(""),
-        name.as_ref().map(|n| n.as_str()).unwrap_or(""),
-    ];
-    errors.check("password", NewPassword::parse(&password, &personal));
-    errors.into_result()?;
-    let (email, name) = (email.expect("checked"), name.expect("checked"));
-    let hash = hash_unthrottled(password.clone()).await;
-
-    let ctx = AuditContext::system("create-admin");
-    let txn = db.begin().await?;
-    let (entity, roles) = match entity_slug {
-        Some(slug) => {
-            let entity = entities::find_by_slug(&txn, slug).await?.ok_or_else(|| {
-                ServiceError::Invalid(FieldErrors::single(
-                    "entity",
-                    format!("There is no entity with the slug {slug:?}."),
-                ))
-            })?;
-            (entity, vec![RoleKey::Admin])
-        }
-        None => (
-            entities::operator_entity(&txn, &ctx, now).await?,
-            vec![RoleKey::Operator],
-        ),
-    };
-    let new = NewUser {
-        entity_id: entity.id,
-        name,
-        email,
-        contact_email: None,
-        roles,
-        status: UserStatus::Active,
-        password_hash: Some(hash),
-        must_change_password: generated,
-    };
-    let user = users::insert(&txn, new, &ctx, now).await?;
-    txn.commit().await?;
-    Ok((user, generated.then_some(password)))
-}
 
 pub async fn has_users(db: &Db) -> Result<bool, ServiceError> {
     Ok(user::Entity::find().count(db.read()).await? > 0)

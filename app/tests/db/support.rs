@@ -6,6 +6,33 @@ use app::backend::config::Config;
 use app::backend::{AppState, Db};
 use sea_orm::{ConnectionTrait, Database};
 
+/// What every database test module uses.
+pub mod prelude {
+    pub use super::{audit_actions, demo, meta, sign_in, user_by_email, TestDb};
+    pub use crate::db_test;
+    pub use app::backend::audit::{AuditContext, RequestMeta};
+    pub use app::backend::bootstrap;
+    pub use app::backend::entity::{audit_event, invitation, role, role_permission, session, user};
+    pub use app::backend::seed::{self, DEMO_ADMIN, DEMO_MEMBER, DEMO_OPERATOR, DEMO_PASSWORD};
+    pub use app::backend::sessions;
+    pub use app::backend::users::{self, PasswordChange};
+    pub use app::backend::{auth, ServiceError};
+    pub use app::domain::invitation::effective_status;
+    pub use app::domain::{Email, InvitationStatus, Permission, RoleKey, UserStatus};
+    pub use chrono::{TimeDelta, Utc};
+    pub use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    pub use std::collections::HashSet;
+}
+
+use app::backend::audit::RequestMeta;
+use app::backend::entity::{audit_event, user};
+use app::backend::seed;
+use app::backend::users;
+use app::backend::{auth, ServiceError};
+use app::domain::Email;
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
 pub struct TestDb {
     pub db: Db,
     pub label: &'static str,
@@ -16,6 +43,10 @@ pub struct TestDb {
 impl TestDb {
     pub fn state(&self) -> AppState {
         AppState::new(self.db.clone(), test_config())
+    }
+
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     pub async fn finish(self) {
@@ -115,4 +146,47 @@ macro_rules! db_test {
             }
         }
     };
+}
+
+pub fn meta() -> RequestMeta {
+    RequestMeta {
+        ip: Some("127.0.0.1".into()),
+        user_agent: Some("tests".into()),
+        request_id: Some("t".into()),
+    }
+}
+
+pub async fn audit_actions(t: &TestDb, target: uuid::Uuid) -> Vec<String> {
+    let mut events = audit_event::Entity::find()
+        .filter(audit_event::Column::TargetId.eq(target))
+        .all(t.db.read())
+        .await
+        .unwrap();
+    events.sort_by_key(|e| e.id);
+    events.into_iter().map(|e| e.action).collect()
+}
+
+pub async fn demo(t: &TestDb) {
+    seed::seed_demo(&t.db, 24, Utc::now()).await.unwrap();
+}
+
+pub async fn user_by_email(t: &TestDb, email: &str) -> user::Model {
+    users::find_by_email(t.db.read(), &Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+pub async fn sign_in(t: &TestDb, email: &str, password: &str) -> Result<String, ServiceError> {
+    let state = t.state();
+    auth::sign_in(
+        &state,
+        email,
+        password,
+        Some("127.0.0.1".parse().unwrap()),
+        meta(),
+        Utc::now(),
+    )
+    .await
+    .map(|(token, _)| token)
 }

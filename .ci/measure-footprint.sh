@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Release bundle sizes (raw, gzip, brotli) and the release server's resident memory when idle.
+# Used by `make bench`; the figures go to docs/PERFORMANCE.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+
+echo "release bundle:"
+total=0
+for f in target/site/pkg/usher.wasm target/site/pkg/usher.js target/site/pkg/usher.css; do
+  node -e '
+    const fs = require("fs"), zlib = require("zlib");
+    const f = process.argv[1], raw = fs.readFileSync(f);
+    const gz = zlib.gzipSync(raw, { level: 9 }).length;
+    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    console.log(`  ${f.split("/").pop().padEnd(12)} raw ${(raw.length/1024).toFixed(1)} KB  gzip ${(gz/1024).toFixed(1)} KB  brotli ${(br/1024).toFixed(1)} KB`);
+  ' "$f"
+done
+
+port="$(node -e "const s=require('net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
+db="$(mktemp -d)/usher.db"
+DATABASE_URL="sqlite://$db" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  ./target/release/server serve --demo >/dev/null 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$(dirname "$db")"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+sleep 3
+rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$pid/status"; }
+echo "server (release, SQLite, demo data):"
+echo "  RSS idle after start      $(rss)"
+for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/sign-in" >/dev/null; done
+sleep 2
+echo "  RSS idle after 200 pages  $(rss)"

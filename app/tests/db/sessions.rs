@@ -1,0 +1,268 @@
+//! Sessions: expiry, ending them, and what a password change does to them.
+
+use crate::support::prelude::*;
+
+async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb) {
+    demo(t).await;
+    let config = t.state().config;
+    let token = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
+    let now = Utc::now();
+    let me = sessions::authenticate(&t.db, &config, &token, now)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert!(me.actor.has(Permission::UsersManage) && !me.actor.operator);
+    assert_eq!(me.roles, vec![RoleKey::Admin]);
+    assert!(sessions::authenticate(&t.db, &config, "not-a-token", now)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Idle: nothing for longer than the idle limit.
+    let idle = now + config.session_idle + TimeDelta::seconds(1);
+    assert!(sessions::authenticate(&t.db, &config, &token, idle)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        session::Entity::find()
+            .filter(session::Column::Id.eq(me.session_id))
+            .count(t.db.read())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Absolute: even an active session ends at its maximum age.
+    let token = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
+    let mut at = Utc::now();
+    let end = at + config.session_max;
+    while at + config.session_idle < end {
+        at += config.session_idle - TimeDelta::minutes(1);
+        let alive = sessions::authenticate(&t.db, &config, &token, at)
+            .await
+            .unwrap();
+        assert_eq!(alive.is_some(), at < end, "at {at}");
+    }
+    assert!(
+        sessions::authenticate(&t.db, &config, &token, end + TimeDelta::seconds(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Deactivation: the very next request is refused.
+    let token = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
+    let admin = user_by_email(t, DEMO_ADMIN).await;
+    users::set_status(
+        &t.db,
+        admin.id,
+        UserStatus::Inactive,
+        Some(admin.version),
+        &AuditContext::system("test"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(sessions::authenticate(&t.db, &config, &token, Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        session::Entity::find()
+            .filter(session::Column::UserId.eq(admin.id))
+            .count(t.db.read())
+            .await
+            .unwrap(),
+        0
+    );
+}
+db_test!(
+    sessions_end_on_idle_on_absolute_expiry_and_on_deactivation,
+    sessions_end_on_idle_on_absolute_expiry_and_on_deactivation
+);
+
+async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
+    demo(t).await;
+    let state = t.state();
+    let here = sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.unwrap();
+    let elsewhere = sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.unwrap();
+    let me = sessions::authenticate(&t.db, &state.config, &here, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let change = |current: &str, new: &str, confirm: &str| PasswordChange {
+        current: current.into(),
+        new: new.into(),
+        confirm: confirm.into(),
+    };
+    let wrong = users::change_own_password(
+        &t.db,
+        &state.passwords,
+        &me,
+        change(
+            "nope nope nope",
+            "fresh long passphrase",
+            "fresh long passphrase",
+        ),
+        meta(),
+        Utc::now(),
+    )
+    .await;
+    assert!(
+        matches!(&wrong, Err(ServiceError::Invalid(f)) if f.get("current_password").is_some()),
+        "{wrong:?}"
+    );
+    let mismatch = users::change_own_password(
+        &t.db,
+        &state.passwords,
+        &me,
+        change(
+            DEMO_PASSWORD,
+            "fresh long passphrase",
+            "other long passphrase",
+        ),
+        meta(),
+        Utc::now(),
+    )
+    .await;
+    assert!(
+        matches!(&mismatch, Err(ServiceError::Invalid(f)) if f.get("confirm_password").is_some())
+    );
+
+    users::change_own_password(
+        &t.db,
+        &state.passwords,
+        &me,
+        change(
+            DEMO_PASSWORD,
+            "fresh long passphrase",
+            "fresh long passphrase",
+        ),
+        meta(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        sessions::authenticate(&t.db, &state.config, &here, Utc::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        sessions::authenticate(&t.db, &state.config, &elsewhere, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.is_err());
+    assert!(sign_in(t, DEMO_MEMBER, "fresh long passphrase")
+        .await
+        .is_ok());
+    // The same form sent again with the old current password is refused.
+    let replay = users::change_own_password(
+        &t.db,
+        &state.passwords,
+        &me,
+        change(
+            DEMO_PASSWORD,
+            "third long passphrase",
+            "third long passphrase",
+        ),
+        meta(),
+        Utc::now(),
+    )
+    .await;
+    assert!(matches!(
+        replay,
+        Err(ServiceError::Conflict(_)) | Err(ServiceError::Invalid(_))
+    ));
+    assert!(audit_actions(t, me.user.id)
+        .await
+        .contains(&"user.password_changed".to_string()));
+}
+db_test!(
+    changing_my_password_ends_my_other_sessions,
+    changing_my_password_ends_my_other_sessions
+);
+
+async fn i_can_end_my_own_sessions_but_not_anyone_elses(t: &TestDb) {
+    demo(t).await;
+    let config = t.state().config;
+    let mine = sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.unwrap();
+    let other = sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.unwrap();
+    let theirs = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
+    let me = sessions::authenticate(&t.db, &config, &mine, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let my_other = sessions::authenticate(&t.db, &config, &other, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = sessions::authenticate(&t.db, &config, &theirs, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let listed = sessions::list_for_user(t.db.read(), me.user.id, &config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    let refused = sessions::end_own(&t.db, &me, admin.session_id, meta(), Utc::now()).await;
+    assert!(matches!(refused, Err(ServiceError::NotFound)));
+    assert!(sessions::authenticate(&t.db, &config, &theirs, Utc::now())
+        .await
+        .unwrap()
+        .is_some());
+    sessions::end_own(&t.db, &me, my_other.session_id, meta(), Utc::now())
+        .await
+        .unwrap();
+    assert!(sessions::authenticate(&t.db, &config, &other, Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+
+    sessions::end_by_token(&t.db, &mine, meta(), Utc::now())
+        .await
+        .unwrap();
+    assert!(sessions::authenticate(&t.db, &config, &mine, Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+    let actions = audit_actions(t, me.user.id).await;
+    assert!(
+        actions.ends_with(&["session.ended".to_string(), "user.signed_out".to_string()]),
+        "{actions:?}"
+    );
+}
+db_test!(
+    i_can_end_my_own_sessions_but_not_anyone_elses,
+    i_can_end_my_own_sessions_but_not_anyone_elses
+);
+
+async fn sweeping_removes_only_dead_sessions(t: &TestDb) {
+    demo(t).await;
+    let config = t.state().config;
+    sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.unwrap();
+    sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
+    assert_eq!(
+        sessions::sweep_expired(&t.db, &config, Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
+    let later = Utc::now() + config.session_idle + TimeDelta::seconds(1);
+    assert_eq!(
+        sessions::sweep_expired(&t.db, &config, later)
+            .await
+            .unwrap(),
+        2
+    );
+}
+db_test!(
+    sweeping_removes_only_dead_sessions,
+    sweeping_removes_only_dead_sessions
+);
