@@ -6,7 +6,8 @@ use app::backend::config::Config;
 use app::backend::{AppState, Db};
 use sea_orm::{ConnectionTrait, Database};
 
-/// What every database test module uses.
+/// What every database test module uses (each takes what it needs).
+#[allow(unused_imports)]
 pub mod prelude {
     pub use super::{audit_actions, demo, meta, sign_in, user_by_email, TestDb};
     pub use crate::db_test;
