@@ -3,6 +3,11 @@
 SHELL := /bin/bash
 WASM_BINDGEN_VERSION := 0.2.129
 CARGO_LEPTOS_VERSION := 0.3.10
+# Release builds need a wasm-opt that understands what wasm-bindgen emits today; Debian's
+# (108) breaks the module at start. Binaryen's own npm build is current and needs only Node.
+BINARYEN_VERSION := 132.0.0
+TOOLS_DIR := $(HOME)/.cache/usher-tools
+export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
 # Tool installs need no LTO; it halves their build time on small machines.
 INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
@@ -24,7 +29,8 @@ tools:
 		|| $(INSTALL_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
 		|| $(INSTALL_ENV) cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
-	@command -v wasm-opt >/dev/null || $(MAKE) --no-print-directory apt PACKAGES=binaryen
+	@wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
+		|| npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS_DIR) binaryen@$(BINARYEN_VERSION)
 
 ## What the browser tests need: Debian's Chromium and the pinned Playwright runner.
 browser-tools:

@@ -27,6 +27,26 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
+# The optimised bundle must still start in a browser (an old wasm-opt once broke it silently).
+node -e '
+  const { chromium } = require("./end2end/node_modules/playwright-core");
+  (async () => {
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(process.argv[1] + "/sign-in");
+    try {
+      await page.waitForSelector("body[data-hydrated]", { state: "attached", timeout: 15000 });
+      console.log("  release bundle hydrates in Chromium: yes");
+    } catch {
+      console.log("  release bundle hydrates in Chromium: NO " + errors.join("; "));
+      process.exitCode = 1;
+    }
+    await browser.close();
+  })();
+' "http://127.0.0.1:$port"
 sleep 3
 rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$pid/status"; }
 echo "server (release, SQLite, demo data):"

@@ -126,3 +126,55 @@ impl Settings {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        let mut argv = vec!["server"];
+        argv.extend_from_slice(args);
+        Args::try_parse_from(argv).expect("arguments parse").settings
+    }
+
+    #[test]
+    fn defaults_give_a_local_sqlite_server() {
+        let s = settings(&[]);
+        assert_eq!(s.database_url().unwrap(), "sqlite://./data/usher.db");
+        assert_eq!(s.addr().unwrap().to_string(), "127.0.0.1:3000");
+        let config = s.config().unwrap();
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn an_https_public_url_turns_on_secure_cookies() {
+        let config = settings(&["--public-url", "https://usher.example.com/"]).config().unwrap();
+        assert_eq!(config.public_url, "https://usher.example.com");
+        assert!(config.secure_cookies);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--database-url", "mysql://x"], "DATABASE_URL"),
+            (&["--addr", "localhost"], "LEPTOS_SITE_ADDR"),
+            (&["--public-url", "usher.example.com"], "USHER_PUBLIC_URL"),
+            (&["--smtp-url", "mail.example.com"], "SMTP_URL"),
+            (&["--sign-in-per-ip-per-minute", "0"], "USHER_SIGN_IN_PER_IP_PER_MINUTE"),
+            (&["--session-idle-minutes", "ten"], "USHER_SESSION_IDLE_MINUTES"),
+        ];
+        for (args, variable) in cases {
+            let s = settings(args);
+            let error = s.database_url().and_then(|_| s.config()).unwrap_err();
+            assert!(error.starts_with(variable), "{args:?}: {error}");
+        }
+    }
+}

@@ -26,10 +26,11 @@ pub fn Field(
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
             />
+            // The hint gives way to the error, which says the same thing more pointedly.
             {(!hint.is_empty())
                 .then(|| {
                     view! {
-                        <p class="hint" id=hint_id.clone()>
+                        <p class="hint" id=hint_id.clone() hidden=move || error.get().is_some()>
                             {hint}
                         </p>
                     }

@@ -158,10 +158,10 @@ fn SessionTable(list: Vec<SessionView>, end: ServerAction<EndMySession>) -> impl
                             let id = s.id;
                             view! {
                                 <tr>
-                                    <td>{s.browser.clone()}</td>
-                                    <td class="mono">{s.ip.clone()}</td>
-                                    <td>{s.created.clone()}</td>
-                                    <td>{s.last_seen.clone()}</td>
+                                    <td data-label="Device">{s.browser.clone()}</td>
+                                    <td data-label="IP address" class="mono">{s.ip.clone()}</td>
+                                    <td data-label="Signed in">{s.created.clone()}</td>
+                                    <td data-label="Last active">{s.last_seen.clone()}</td>
                                     <td class="actions">
                                         {if s.current {
                                             view! { <span class="badge info">"This browser"</span> }.into_any()
