@@ -141,7 +141,9 @@ mod tests {
     fn settings(args: &[&str]) -> Settings {
         let mut argv = vec!["server"];
         argv.extend_from_slice(args);
-        Args::try_parse_from(argv).expect("arguments parse").settings
+        Args::try_parse_from(argv)
+            .expect("arguments parse")
+            .settings
     }
 
     #[test]
@@ -156,7 +158,9 @@ mod tests {
 
     #[test]
     fn an_https_public_url_turns_on_secure_cookies() {
-        let config = settings(&["--public-url", "https://usher.example.com/"]).config().unwrap();
+        let config = settings(&["--public-url", "https://usher.example.com/"])
+            .config()
+            .unwrap();
         assert_eq!(config.public_url, "https://usher.example.com");
         assert!(config.secure_cookies);
     }
@@ -168,8 +172,14 @@ mod tests {
             (&["--addr", "localhost"], "LEPTOS_SITE_ADDR"),
             (&["--public-url", "usher.example.com"], "USHER_PUBLIC_URL"),
             (&["--smtp-url", "mail.example.com"], "SMTP_URL"),
-            (&["--sign-in-per-ip-per-minute", "0"], "USHER_SIGN_IN_PER_IP_PER_MINUTE"),
-            (&["--session-idle-minutes", "ten"], "USHER_SESSION_IDLE_MINUTES"),
+            (
+                &["--sign-in-per-ip-per-minute", "0"],
+                "USHER_SIGN_IN_PER_IP_PER_MINUTE",
+            ),
+            (
+                &["--session-idle-minutes", "ten"],
+                "USHER_SESSION_IDLE_MINUTES",
+            ),
         ];
         for (args, variable) in cases {
             let s = settings(args);

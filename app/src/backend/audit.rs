@@ -2,7 +2,7 @@
 //! so an event exists exactly when its change does. It is also the single place where admin
 //! events will be published to live subscribers.
 
-use super::entity::audit_event;
+use super::entity::{audit_event, user};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -70,6 +70,31 @@ pub struct Change {
     pub target_label: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+impl Change {
+    /// A change to one user, labelled with their account email.
+    pub fn user(action: &'static str, user: &user::Model) -> Self {
+        Self {
+            action,
+            entity_id: Some(user.entity_id),
+            target_kind: "user",
+            target_id: Some(user.id),
+            target_label: user.email.clone(),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before(mut self, before: Value) -> Self {
+        self.before = Some(before);
+        self
+    }
+
+    pub fn after(mut self, after: Value) -> Self {
+        self.after = Some(after);
+        self
+    }
 }
 
 pub async fn record<C: ConnectionTrait>(

@@ -70,15 +70,7 @@ pub async fn sign_in(
         actor: AuditActor::user(user.id, &user.email),
         meta,
     };
-    let change = Change {
-        action: "user.signed_in",
-        entity_id: Some(user.entity_id),
-        target_kind: "user",
-        target_id: Some(user.id),
-        target_label: user.email.clone(),
-        before: None,
-        after: None,
-    };
+    let change = Change::user("user.signed_in", &user);
     audit::record(&txn, &ctx, change, now).await?;
     txn.commit().await?;
     Ok(created)

@@ -180,15 +180,7 @@ pub async fn end_own(
     if ended == 0 {
         return Err(ServiceError::NotFound);
     }
-    let change = Change {
-        action: "session.ended",
-        entity_id: Some(me.user.entity_id),
-        target_kind: "user",
-        target_id: Some(me.user.id),
-        target_label: me.user.email.clone(),
-        before: Some(json!({ "session": session_id })),
-        after: None,
-    };
+    let change = Change::user("session.ended", &me.user).before(json!({ "session": session_id }));
     audit::record(&txn, &me.audit(meta), change, now).await?;
     txn.commit().await?;
     Ok(())
@@ -213,15 +205,7 @@ pub async fn end_by_token(
                 actor: AuditActor::user(user.id, &user.email),
                 meta,
             };
-            let change = Change {
-                action: "user.signed_out",
-                entity_id: Some(user.entity_id),
-                target_kind: "user",
-                target_id: Some(user.id),
-                target_label: user.email.clone(),
-                before: None,
-                after: None,
-            };
+            let change = Change::user("user.signed_out", &user);
             audit::record(&txn, &ctx, change, now).await?;
         }
     }

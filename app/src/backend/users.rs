@@ -101,20 +101,12 @@ pub async fn insert<C: ConnectionTrait>(
         Err(e) => return Err(e.into()),
     }
     roles::set_roles(conn, model.id, &roles).await?;
-    let change = Change {
-        action: "user.created",
-        entity_id: Some(model.entity_id),
-        target_kind: "user",
-        target_id: Some(model.id),
-        target_label: model.email.clone(),
-        before: None,
-        after: Some(json!({
-            "name": model.name,
-            "email": model.email,
-            "status": model.status,
-            "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        })),
-    };
+    let change = Change::user("user.created", &model).after(json!({
+        "name": model.name,
+        "email": model.email,
+        "status": model.status,
+        "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+    }));
     audit::record(conn, ctx, change, now).await?;
     Ok(model)
 }
@@ -191,15 +183,9 @@ pub async fn set_status(
     if !to.can_sign_in() {
         sessions::end_all_for_user(&txn, user_id, None).await?;
     }
-    let change = Change {
-        action: status_action(from, to),
-        entity_id: Some(current.entity_id),
-        target_kind: "user",
-        target_id: Some(user_id),
-        target_label: current.email.clone(),
-        before: Some(json!({ "status": from.as_str() })),
-        after: Some(json!({ "status": to.as_str() })),
-    };
+    let change = Change::user(status_action(from, to), &current)
+        .before(json!({ "status": from.as_str() }))
+        .after(json!({ "status": to.as_str() }));
     audit::record(&txn, ctx, change, now).await?;
     let after = find(&txn, user_id).await?.ok_or(ServiceError::NotFound)?;
     txn.commit().await?;
@@ -275,15 +261,8 @@ pub async fn change_own_password(
         ));
     }
     let ended = sessions::end_all_for_user(&txn, me.user.id, Some(me.session_id)).await?;
-    let change = Change {
-        action: "user.password_changed",
-        entity_id: Some(me.user.entity_id),
-        target_kind: "user",
-        target_id: Some(me.user.id),
-        target_label: me.user.email.clone(),
-        before: None,
-        after: Some(json!({ "other_sessions_ended": ended })),
-    };
+    let change = Change::user("user.password_changed", &me.user)
+        .after(json!({ "other_sessions_ended": ended }));
     audit::record(&txn, &me.audit(meta), change, now).await?;
     txn.commit().await?;
     Ok(())
