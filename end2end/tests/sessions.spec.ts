@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { AccountPage } from '../fixtures/account-page';
 import { SignInPage } from '../fixtures/sign-in-page';
-import { DEMO_PASSWORD, demoUser, usherCli } from '../fixtures/usher';
+import { DEMO_PASSWORD, freshUser, usherCli } from '../fixtures/usher';
 
 test("a deactivated user's open session is rejected on its next navigation", async ({ page }) => {
-  const user = demoUser('Grace', 1);
+  const user = freshUser('Grace');
   const signIn = new SignInPage(page);
   await signIn.open();
   await signIn.signIn(user.email, DEMO_PASSWORD);
@@ -21,7 +21,7 @@ test("a deactivated user's open session is rejected on its next navigation", asy
 });
 
 test('changing my password keeps this session and ends the others', async ({ browser }) => {
-  const user = demoUser('Alan', 2);
+  const user = freshUser('Alan');
   const first = await browser.newPage();
   const second = await browser.newPage();
   for (const page of [first, second]) {
@@ -55,7 +55,7 @@ test('changing my password keeps this session and ends the others', async ({ bro
 });
 
 test('I can end one of my other sessions from My sessions', async ({ browser }) => {
-  const user = demoUser('Barbara', 4);
+  const user = freshUser('Barbara');
   const here = await browser.newPage();
   const elsewhere = await browser.newPage();
   for (const page of [elsewhere, here]) {

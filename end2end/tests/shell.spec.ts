@@ -16,6 +16,18 @@ test('pages carry a nonce-based content security policy and framing is refused',
   expect(headers['x-content-type-options']).toBe('nosniff');
 });
 
+test("every page's scripts carry the nonce its policy names", async ({ request }) => {
+  for (let i = 0; i < 20; i++) {
+    const response = await request.get('/sign-in');
+    const nonce = /'nonce-([^']+)'/.exec(response.headers()['content-security-policy'])?.[1];
+    expect(nonce).toBeTruthy();
+    const html = await response.text();
+    const scriptNonces = [...html.matchAll(/<script[^>]* nonce="([^"]+)"/g)].map((m) => m[1]);
+    expect(scriptNonces.length).toBeGreaterThan(0);
+    expect(new Set(scriptNonces)).toEqual(new Set([nonce]));
+  }
+});
+
 test('a state-changing request from another site is refused', async ({ request, baseURL }) => {
   const response = await request.post(`${baseURL}/api/sign_in`, {
     headers: { Origin: 'https://evil.example', Cookie: 'usher_session=anything' },

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { AccountPage } from '../fixtures/account-page';
 import { SignInPage } from '../fixtures/sign-in-page';
-import { DEMO_PASSWORD, OPERATOR, demoUser } from '../fixtures/usher';
+import { DEMO_PASSWORD, OPERATOR, freshUser } from '../fixtures/usher';
 
 test('the demo operator signs in and lands on My account', async ({ page }) => {
   const signIn = new SignInPage(page);
@@ -25,7 +25,7 @@ test('a wrong password and an unknown email get the same single message', async 
 });
 
 test('signing out ends the session', async ({ page }) => {
-  const user = demoUser('Katherine', 14);
+  const user = freshUser('Katherine');
   const signIn = new SignInPage(page);
   await signIn.open();
   await signIn.signIn(user.email, DEMO_PASSWORD);

@@ -28,13 +28,46 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Headers every response carries. Pages set their own nonce-based CSP; this one covers
-/// everything else.
-pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+/// The nonce of one response: Leptos puts it on its inline scripts, the middleware in the
+/// Content-Security-Policy header, so only those scripts run.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+fn new_nonce() -> String {
+    use base64::Engine;
+    let bytes: [u8; 16] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Headers every response carries; HTML pages get a CSP with their own nonce.
+pub async fn security_headers(
+    State(https): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let is_static =
         request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.ico";
+    let nonce = new_nonce();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     let defaults = [
         (
             header::CONTENT_SECURITY_POLICY,

@@ -1,4 +1,6 @@
-use crate::middleware::{request_context, same_origin_writes, security_headers, AllowedOrigins};
+use crate::middleware::{
+    request_context, same_origin_writes, security_headers, AllowedOrigins, CspNonce,
+};
 use crate::workers;
 use app::backend::config::Config;
 use app::backend::{AppState, Db};
@@ -44,7 +46,15 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .leptos_routes_with_context(
             &options,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                // Render with the nonce the middleware will put in the CSP header.
+                let nonce = use_context::<http::request::Parts>()
+                    .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+                if let Some(CspNonce(nonce)) = nonce {
+                    provide_context(leptos::nonce::Nonce::from_value(nonce));
+                }
+            },
             {
                 let options = options.clone();
                 move || shell(options.clone())

@@ -13,9 +13,9 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 use pages::{account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
+/// The HTML document. Its inline scripts carry the request's nonce, which the server's
+/// middleware also puts in the Content-Security-Policy header.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    security_headers::apply();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -31,32 +31,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-#[cfg(feature = "ssr")]
-mod security_headers {
-    use leptos::nonce::{provide_nonce, use_nonce};
-    use leptos::prelude::use_context;
-
-    /// A nonce per page; only scripts that carry it (Leptos's own hydration scripts) may run.
-    pub fn apply() {
-        if use_nonce().is_none() {
-            provide_nonce();
-        }
-        let (Some(nonce), Some(response)) =
-            (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-        else {
-            return;
-        };
-        let policy = format!(
-            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        );
-        if let Ok(value) = http::HeaderValue::from_str(&policy) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-        }
     }
 }
 
@@ -92,7 +66,9 @@ pub fn App() -> impl IntoView {
 #[component]
 fn SignedInLayout() -> impl IntoView {
     let location = use_location();
-    let me = Resource::new(move || location.pathname.get(), |_| current_user());
+    // Blocking: the server waits for it before sending anything, so a signed-out visitor gets a
+    // real 302 to the sign-in page rather than a page that redirects once the WebAssembly runs.
+    let me = Resource::new_blocking(move || location.pathname.get(), |_| current_user());
     view! {
         <Transition fallback=|| {
             view! {

@@ -6,6 +6,7 @@ use crate::ui::components::field::Field;
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
 
 /// My account: who I am, my password, my sessions.
 #[component]
@@ -36,9 +37,10 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+/// A session ended elsewhere (sign-out, deactivation): go to the sign-in page, client-side.
 fn go_to_sign_in_if_ended(error: &AppError) {
     if *error == AppError::Unauthenticated {
-        let _ = window().location().set_href("/sign-in");
+        use_navigate()("/sign-in", Default::default());
     }
 }
 

@@ -5,7 +5,7 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let already = Resource::new(|| (), |_| current_user());
+    let already = Resource::new_blocking(|| (), |_| current_user());
     let action = ServerAction::<SignIn>::new();
     let result = action.value();
     // A full page load after sign-in: every page starts from the new session.
