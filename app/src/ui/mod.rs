@@ -34,11 +34,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Whether the page has hydrated, for submit buttons to wait on.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub RwSignal<bool>);
+
+/// True while a form should not be submitted: before hydration, or while `pending`.
+pub fn submit_blocked(pending: impl Fn() -> bool + Send + Sync + 'static) -> Signal<bool> {
+    let hydrated = use_context::<Hydrated>().map(|h| h.0);
+    Signal::derive(move || !hydrated.is_some_and(|h| h.get()) || pending())
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Browser tests wait for this marker: it is set only once the WebAssembly has taken over.
+    // Forms submit only once the WebAssembly has taken over (a native post before that would
+    // land on the server function's raw answer); browser tests wait for the same marker.
+    let hydrated = Hydrated(RwSignal::new(false));
+    provide_context(hydrated);
     Effect::new(move |_| {
+        hydrated.0.set(true);
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }

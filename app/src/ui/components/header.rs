@@ -1,4 +1,5 @@
 use crate::api::auth::{Me, SignOut};
+use crate::ui::submit_blocked;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -40,7 +41,7 @@ pub fn Header(me: Me) -> impl IntoView {
                     <span class="who-entity">{me.entity_name.clone()}</span>
                 </span>
                 <ActionForm action=sign_out>
-                    <button type="submit" class="button ghost" disabled=move || sign_out.pending().get()>
+                    <button type="submit" class="button ghost" disabled=submit_blocked(move || sign_out.pending().get())>
                         "Sign out"
                     </button>
                 </ActionForm>

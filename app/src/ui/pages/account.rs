@@ -3,6 +3,7 @@ use crate::api::auth::Me;
 use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::field::Field;
+use crate::ui::submit_blocked;
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -98,7 +99,7 @@ fn ChangePasswordCard() -> impl IntoView {
                             .then_some("Password changed. Your other sessions were signed out.")
                     }}
                 </p>
-                <button type="submit" class="button primary" disabled=move || action.pending().get()>
+                <button type="submit" class="button primary" disabled=submit_blocked(move || action.pending().get())>
                     {move || if action.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
             </ActionForm>

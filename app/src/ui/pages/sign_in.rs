@@ -1,4 +1,5 @@
 use crate::api::auth::{current_user, SignIn};
+use crate::ui::submit_blocked;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -49,7 +50,7 @@ pub fn SignInPage() -> impl IntoView {
                     <p class="form-error" role="alert">
                         {error}
                     </p>
-                    <button type="submit" class="button primary wide" disabled=move || action.pending().get()>
+                    <button type="submit" class="button primary wide" disabled=submit_blocked(move || action.pending().get())>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
