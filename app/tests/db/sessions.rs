@@ -13,17 +13,11 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
         .expect("live session");
     assert!(me.actor.has(Permission::UsersManage) && !me.actor.operator);
     assert_eq!(me.roles, vec![RoleKey::Admin]);
-    assert!(sessions::authenticate(&t.db, &config, "not-a-token", now)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!is_live(t, "not-a-token", now).await);
 
     // Idle: nothing for longer than the idle limit.
     let idle = now + config.session_idle + TimeDelta::seconds(1);
-    assert!(sessions::authenticate(&t.db, &config, &token, idle)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!is_live(t, &token, idle).await);
     assert_eq!(
         session::Entity::find()
             .filter(session::Column::Id.eq(me.session_id))
@@ -44,12 +38,7 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
             .unwrap();
         assert_eq!(alive.is_some(), at < end, "at {at}");
     }
-    assert!(
-        sessions::authenticate(&t.db, &config, &token, end + TimeDelta::seconds(1))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!is_live(t, &token, end + TimeDelta::seconds(1)).await);
 
     // Deactivation: the very next request is refused.
     let token = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
@@ -64,10 +53,7 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
     )
     .await
     .unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &token, Utc::now())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!is_live(t, &token, Utc::now()).await);
     assert_eq!(
         session::Entity::find()
             .filter(session::Column::UserId.eq(admin.id))
@@ -145,18 +131,8 @@ async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
     )
     .await
     .unwrap();
-    assert!(
-        sessions::authenticate(&t.db, &state.config, &here, Utc::now())
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        sessions::authenticate(&t.db, &state.config, &elsewhere, Utc::now())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(is_live(t, &here, Utc::now()).await);
+    assert!(!is_live(t, &elsewhere, Utc::now()).await);
     assert!(sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.is_err());
     assert!(sign_in(t, DEMO_MEMBER, "fresh long passphrase")
         .await
@@ -213,25 +189,16 @@ async fn i_can_end_my_own_sessions_but_not_anyone_elses(t: &TestDb) {
     assert_eq!(listed.len(), 2);
     let refused = sessions::end_own(&t.db, &me, admin.session_id, meta(), Utc::now()).await;
     assert!(matches!(refused, Err(ServiceError::NotFound)));
-    assert!(sessions::authenticate(&t.db, &config, &theirs, Utc::now())
-        .await
-        .unwrap()
-        .is_some());
+    assert!(is_live(t, &theirs, Utc::now()).await);
     sessions::end_own(&t.db, &me, my_other.session_id, meta(), Utc::now())
         .await
         .unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &other, Utc::now())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!is_live(t, &other, Utc::now()).await);
 
     sessions::end_by_token(&t.db, &mine, meta(), Utc::now())
         .await
         .unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &mine, Utc::now())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!is_live(t, &mine, Utc::now()).await);
     let actions = audit_actions(t, me.user.id).await;
     assert!(
         actions.ends_with(&["session.ended".to_string(), "user.signed_out".to_string()]),

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, Database};
 /// What every database test module uses (each takes what it needs).
 #[allow(unused_imports)]
 pub mod prelude {
-    pub use super::{audit_actions, demo, meta, sign_in, user_by_email, TestDb};
+    pub use super::{audit_actions, demo, is_live, meta, sign_in, user_by_email, TestDb};
     pub use crate::db_test;
     pub use app::backend::audit::{AuditContext, RequestMeta};
     pub use app::backend::bootstrap;
@@ -190,4 +190,12 @@ pub async fn sign_in(t: &TestDb, email: &str, password: &str) -> Result<String, 
     )
     .await
     .map(|(token, _)| token)
+}
+
+/// Whether `token` opens a live session at `at`.
+pub async fn is_live(t: &TestDb, token: &str, at: chrono::DateTime<Utc>) -> bool {
+    app::backend::sessions::authenticate(&t.db, &t.state().config, token, at)
+        .await
+        .unwrap()
+        .is_some()
 }
