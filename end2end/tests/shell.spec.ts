@@ -35,3 +35,19 @@ test('a state-changing request from another site is refused', async ({ request, 
   });
   expect(response.status()).toBe(403);
 });
+
+test('signing in again in the same browser ends the previous session', async ({ playwright, baseURL }) => {
+  const headers = { Origin: baseURL!, Accept: 'application/json' };
+  const browserLike = await playwright.request.newContext({ baseURL });
+  const signIn = (email: string) =>
+    browserLike.post('/api/sign_in', { headers, form: { email, password: 'usher demo password' } });
+  expect((await signIn('operator@usher.test')).status()).toBe(200);
+  const first = (await browserLike.storageState()).cookies.find((c) => c.name === 'usher_session')!.value;
+  expect((await signIn('admin@northwind.test')).status()).toBe(200);
+
+  const stranger = await playwright.request.newContext({ baseURL });
+  const me = await stranger.post('/api/current_user', { headers: { ...headers, Cookie: `usher_session=${first}` } });
+  expect(await me.json()).toBeNull();
+  const current = await browserLike.post('/api/current_user', { headers });
+  expect((await current.json()).email).toBe('admin@northwind.test');
+});

@@ -21,7 +21,18 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     }
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
-    let mut response = next.run(request).instrument(span).await;
+    let quiet = request.uri().path().starts_with("/pkg/") || request.uri().path() == "/healthz";
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if !quiet {
+        span.in_scope(|| {
+            tracing::info!(
+                status = response.status().as_u16(),
+                ms = started.elapsed().as_millis() as u64,
+                "served"
+            )
+        });
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }

@@ -18,7 +18,7 @@ pub struct Me {
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::context;
-    use crate::backend::auth;
+    use crate::backend::{auth, sessions};
     let state = context::state()?;
     let (token, _session) = auth::sign_in(
         &state,
@@ -29,6 +29,10 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         context::now(),
     )
     .await?;
+    // A browser that was signed in as someone else leaves that session behind, ended.
+    if let Some(previous) = context::request_session_token() {
+        sessions::end_by_token(&state.db, &previous, context::meta(), context::now()).await?;
+    }
     context::set_session_cookie(&state.config, &token);
     Ok(())
 }
