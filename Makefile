@@ -6,6 +6,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 # Release builds need a wasm-opt that understands what wasm-bindgen emits today; Debian's
 # (108) breaks the module at start. Binaryen's own npm build is current and needs only Node.
 BINARYEN_VERSION := 132.0.0
+LEPTOSFMT_VERSION := 0.1.33
 TOOLS_DIR := $(HOME)/.cache/usher-tools
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
 # Tool installs need no LTO; it halves their build time on small machines.
@@ -29,6 +30,8 @@ tools:
 		|| $(INSTALL_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
 		|| $(INSTALL_ENV) cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	@leptosfmt --version 2>/dev/null | grep -q "$(LEPTOSFMT_VERSION)" \
+		|| $(INSTALL_ENV) cargo install leptosfmt --version $(LEPTOSFMT_VERSION) --locked
 	@wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
 		|| npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS_DIR) binaryen@$(BINARYEN_VERSION)
 
@@ -50,10 +53,12 @@ build-release: tools
 
 lint: tools
 	cargo fmt --all --check
+	leptosfmt --check app/src >/dev/null
 	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
+	leptosfmt app/src >/dev/null
 	cargo fmt --all
 
 bench: tools

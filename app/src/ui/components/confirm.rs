@@ -27,7 +27,11 @@ pub fn ConfirmButton(
             when=move || asking.get()
             fallback=move || {
                 view! {
-                    <button type="button" class="button danger-ghost" on:click=move |_| asking.set(true)>
+                    <button
+                        type="button"
+                        class="button danger-ghost"
+                        on:click=move |_| asking.set(true)
+                    >
                         {label}
                     </button>
                 }

@@ -41,7 +41,11 @@ pub fn Header(me: Me) -> impl IntoView {
                     <span class="who-entity">{me.entity_name.clone()}</span>
                 </span>
                 <ActionForm action=sign_out>
-                    <button type="submit" class="button ghost" disabled=submit_blocked(move || sign_out.pending().get())>
+                    <button
+                        type="submit"
+                        class="button ghost"
+                        disabled=submit_blocked(move || sign_out.pending().get())
+                    >
                         "Sign out"
                     </button>
                 </ActionForm>

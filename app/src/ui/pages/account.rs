@@ -28,7 +28,11 @@ pub fn AccountPage() -> impl IntoView {
                     <dd>{me.entity_name.clone()}</dd>
                     <dt>"Roles"</dt>
                     <dd>
-                        {me.roles.iter().map(|r| view! { <span class="chip">{r.clone()}</span> }).collect_view()}
+                        {me
+                            .roles
+                            .iter()
+                            .map(|r| view! { <span class="chip">{r.clone()}</span> })
+                            .collect_view()}
                     </dd>
                 </dl>
             </section>
@@ -99,7 +103,11 @@ fn ChangePasswordCard() -> impl IntoView {
                             .then_some("Password changed. Your other sessions were signed out.")
                     }}
                 </p>
-                <button type="submit" class="button primary" disabled=submit_blocked(move || action.pending().get())>
+                <button
+                    type="submit"
+                    class="button primary"
+                    disabled=submit_blocked(move || action.pending().get())
+                >
                     {move || if action.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
             </ActionForm>
@@ -119,11 +127,15 @@ fn SessionsCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">"My sessions"</h2>
-            <p class="muted">"Every browser where you are signed in. End any you do not recognise."</p>
+            <p class="muted">
+                "Every browser where you are signed in. End any you do not recognise."
+            </p>
             <p class="form-error" role="alert">
                 {move || end.value().get().and_then(Result::err).map(|e| e.summary())}
             </p>
-            <Transition fallback=|| view! { <p aria-busy="true">"Loading sessions…"</p> }>
+            <Transition fallback=|| {
+                view! { <p aria-busy="true">"Loading sessions…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => view! { <SessionTable list end /> }.into_any(),
@@ -162,12 +174,15 @@ fn SessionTable(list: Vec<SessionView>, end: ServerAction<EndMySession>) -> impl
                             view! {
                                 <tr>
                                     <td data-label="Device">{s.browser.clone()}</td>
-                                    <td data-label="IP address" class="mono">{s.ip.clone()}</td>
+                                    <td data-label="IP address" class="mono">
+                                        {s.ip.clone()}
+                                    </td>
                                     <td data-label="Signed in">{s.created.clone()}</td>
                                     <td data-label="Last active">{s.last_seen.clone()}</td>
                                     <td class="actions">
                                         {if s.current {
-                                            view! { <span class="badge info">"This browser"</span> }.into_any()
+                                            view! { <span class="badge info">"This browser"</span> }
+                                                .into_any()
                                         } else {
                                             view! {
                                                 <ConfirmButton

@@ -35,7 +35,13 @@ pub fn SignInPage() -> impl IntoView {
                 <ActionForm action=action attr:class="form" attr:novalidate="true">
                     <div class="field">
                         <label for="email">"Email"</label>
-                        <input id="email" name="email" type="email" autocomplete="username" required />
+                        <input
+                            id="email"
+                            name="email"
+                            type="email"
+                            autocomplete="username"
+                            required
+                        />
                     </div>
                     <div class="field">
                         <label for="password">"Password"</label>
@@ -50,7 +56,11 @@ pub fn SignInPage() -> impl IntoView {
                     <p class="form-error" role="alert">
                         {error}
                     </p>
-                    <button type="submit" class="button primary wide" disabled=submit_blocked(move || action.pending().get())>
+                    <button
+                        type="submit"
+                        class="button primary wide"
+                        disabled=submit_blocked(move || action.pending().get())
+                    >
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
