@@ -4,10 +4,7 @@
 
 use super::entity::{audit_event, user};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -123,19 +120,4 @@ pub async fn record<C: ConnectionTrait>(
         .exec_without_returning(conn)
         .await?;
     Ok(())
-}
-
-/// The newest events about one target (a user's trail), newest first.
-pub async fn for_target<C: ConnectionTrait>(
-    conn: &C,
-    target_id: Uuid,
-    limit: u64,
-) -> Result<Vec<audit_event::Model>, DbErr> {
-    audit_event::Entity::find()
-        .filter(audit_event::Column::TargetId.eq(target_id))
-        .order_by_desc(audit_event::Column::At)
-        .order_by_desc(audit_event::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await
 }

@@ -114,10 +114,6 @@ impl Db {
         Ok(txn)
     }
 
-    pub fn backend(&self) -> DbBackend {
-        self.backend
-    }
-
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.write, None).await
     }

@@ -52,10 +52,6 @@ pub async fn find_by_slug<C: ConnectionTrait>(
         .await
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<entity::Model>, DbErr> {
-    entity::Entity::find_by_id(id).one(conn).await
-}
-
 /// The entity operators belong to, made on first use.
 pub async fn operator_entity<C: ConnectionTrait>(
     conn: &C,

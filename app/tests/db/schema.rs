@@ -29,10 +29,7 @@ async fn migrations_seed_the_role_catalogue(t: &TestDb) {
     t.db.migrate().await.unwrap();
     assert_eq!(role::Entity::find().count(t.db.read()).await.unwrap(), 5);
 }
-db_test!(
-    migrations_seed_the_role_catalogue,
-    migrations_seed_the_role_catalogue
-);
+db_test!(migrations_seed_the_role_catalogue);
 
 async fn demo_data_has_every_status_and_every_invitation_state(t: &TestDb) {
     demo(t).await;
@@ -62,10 +59,7 @@ async fn demo_data_has_every_status_and_every_invitation_state(t: &TestDb) {
     let again = seed::has_users(&t.db).await.unwrap();
     assert!(again);
 }
-db_test!(
-    demo_data_has_every_status_and_every_invitation_state,
-    demo_data_has_every_status_and_every_invitation_state
-);
+db_test!(demo_data_has_every_status_and_every_invitation_state);
 
 async fn the_database_allows_one_pending_invitation_per_entity_and_email(t: &TestDb) {
     use sea_orm::ActiveValue::Set;
@@ -103,7 +97,4 @@ async fn the_database_allows_one_pending_invitation_per_entity_and_email(t: &Tes
         .await
         .unwrap();
 }
-db_test!(
-    the_database_allows_one_pending_invitation_per_entity_and_email,
-    the_database_allows_one_pending_invitation_per_entity_and_email
-);
+db_test!(the_database_allows_one_pending_invitation_per_entity_and_email);

@@ -19,12 +19,9 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
     let idle = now + config.session_idle + TimeDelta::seconds(1);
     assert!(!is_live(t, &token, idle).await);
     assert_eq!(
-        session::Entity::find()
-            .filter(session::Column::Id.eq(me.session_id))
-            .count(t.db.read())
-            .await
-            .unwrap(),
-        0
+        sessions_of(t, me.user.id).await,
+        0,
+        "the expired session is removed"
     );
 
     // Absolute: even an active session ends at its maximum age.
@@ -54,19 +51,9 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
     .await
     .unwrap();
     assert!(!is_live(t, &token, Utc::now()).await);
-    assert_eq!(
-        session::Entity::find()
-            .filter(session::Column::UserId.eq(admin.id))
-            .count(t.db.read())
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(sessions_of(t, admin.id).await, 0);
 }
-db_test!(
-    sessions_end_on_idle_on_absolute_expiry_and_on_deactivation,
-    sessions_end_on_idle_on_absolute_expiry_and_on_deactivation
-);
+db_test!(sessions_end_on_idle_on_absolute_expiry_and_on_deactivation);
 
 async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
     demo(t).await;
@@ -159,10 +146,7 @@ async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
         .await
         .contains(&"user.password_changed".to_string()));
 }
-db_test!(
-    changing_my_password_ends_my_other_sessions,
-    changing_my_password_ends_my_other_sessions
-);
+db_test!(changing_my_password_ends_my_other_sessions);
 
 async fn i_can_end_my_own_sessions_but_not_anyone_elses(t: &TestDb) {
     demo(t).await;
@@ -205,10 +189,7 @@ async fn i_can_end_my_own_sessions_but_not_anyone_elses(t: &TestDb) {
         "{actions:?}"
     );
 }
-db_test!(
-    i_can_end_my_own_sessions_but_not_anyone_elses,
-    i_can_end_my_own_sessions_but_not_anyone_elses
-);
+db_test!(i_can_end_my_own_sessions_but_not_anyone_elses);
 
 async fn sweeping_removes_only_dead_sessions(t: &TestDb) {
     demo(t).await;
@@ -229,7 +210,12 @@ async fn sweeping_removes_only_dead_sessions(t: &TestDb) {
         2
     );
 }
-db_test!(
-    sweeping_removes_only_dead_sessions,
-    sweeping_removes_only_dead_sessions
-);
+db_test!(sweeping_removes_only_dead_sessions);
+
+async fn sessions_of(t: &TestDb, user_id: uuid::Uuid) -> u64 {
+    session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .count(t.db.read())
+        .await
+        .unwrap()
+}

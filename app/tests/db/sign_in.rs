@@ -63,10 +63,7 @@ async fn create_admin_makes_an_operator_and_refuses_a_duplicate_in_other_case(t:
         vec!["user.created", "user.signed_in"]
     );
 }
-db_test!(
-    create_admin_makes_an_operator_and_refuses_a_duplicate_in_other_case,
-    create_admin_makes_an_operator_and_refuses_a_duplicate_in_other_case
-);
+db_test!(create_admin_makes_an_operator_and_refuses_a_duplicate_in_other_case);
 
 async fn sign_in_gives_one_answer_for_every_failure(t: &TestDb) {
     demo(t).await;
@@ -99,40 +96,20 @@ async fn sign_in_gives_one_answer_for_every_failure(t: &TestDb) {
 
     // Inactive and deleted users cannot sign in, even with the right password.
     let member = user_by_email(t, DEMO_MEMBER).await;
-    let ctx = AuditContext::system("test");
-    users::set_status(
-        &t.db,
-        member.id,
-        UserStatus::Inactive,
-        None,
-        &ctx,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    set_status(t, member.id, UserStatus::Inactive)
+        .await
+        .unwrap();
     assert!(matches!(
         sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await,
         Err(ServiceError::BadCredentials)
     ));
-    users::set_status(
-        &t.db,
-        member.id,
-        UserStatus::Deleted,
-        None,
-        &ctx,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    set_status(t, member.id, UserStatus::Deleted).await.unwrap();
     assert!(matches!(
         sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await,
         Err(ServiceError::BadCredentials)
     ));
 }
-db_test!(
-    sign_in_gives_one_answer_for_every_failure,
-    sign_in_gives_one_answer_for_every_failure
-);
+db_test!(sign_in_gives_one_answer_for_every_failure);
 
 async fn repeated_failures_lock_the_account_not_others(t: &TestDb) {
     demo(t).await;
@@ -160,7 +137,4 @@ async fn repeated_failures_lock_the_account_not_others(t: &TestDb) {
             .is_ok()
     );
 }
-db_test!(
-    repeated_failures_lock_the_account_not_others,
-    repeated_failures_lock_the_account_not_others
-);
+db_test!(repeated_failures_lock_the_account_not_others);

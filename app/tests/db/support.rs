@@ -9,7 +9,9 @@ use sea_orm::{ConnectionTrait, Database};
 /// What every database test module uses (each takes what it needs).
 #[allow(unused_imports)]
 pub mod prelude {
-    pub use super::{audit_actions, demo, is_live, meta, sign_in, user_by_email, TestDb};
+    pub use super::{
+        audit_actions, demo, is_live, meta, set_status, sign_in, user_by_email, TestDb,
+    };
     pub use crate::db_test;
     pub use app::backend::audit::{AuditContext, RequestMeta};
     pub use app::backend::bootstrap;
@@ -127,6 +129,9 @@ pub async fn postgres() -> Option<TestDb> {
 /// Declares one test that runs the body on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! db_test {
+    ($name:ident) => {
+        $crate::db_test!($name, $name);
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             use super::*;
@@ -198,4 +203,14 @@ pub async fn is_live(t: &TestDb, token: &str, at: chrono::DateTime<Utc>) -> bool
         .await
         .unwrap()
         .is_some()
+}
+
+/// Moves a user to `to` as the system, with no version check.
+pub async fn set_status(
+    t: &TestDb,
+    user_id: uuid::Uuid,
+    to: app::domain::UserStatus,
+) -> Result<user::Model, ServiceError> {
+    let ctx = app::backend::audit::AuditContext::system("test");
+    users::set_status(&t.db, user_id, to, None, &ctx, Utc::now()).await
 }

@@ -43,9 +43,7 @@ async fn status_changes_are_versioned_and_audited(t: &TestDb) {
     .await
     .unwrap();
     assert!(deleted.deleted_at.is_some());
-    let restored = users::set_status(&t.db, member.id, UserStatus::Active, None, &ctx, Utc::now())
-        .await
-        .unwrap();
+    let restored = set_status(t, member.id, UserStatus::Active).await.unwrap();
     assert!(restored.deleted_at.is_none());
     let actions = audit_actions(t, member.id).await;
     assert_eq!(
@@ -63,10 +61,7 @@ async fn status_changes_are_versioned_and_audited(t: &TestDb) {
     .await;
     assert!(matches!(missing, Err(ServiceError::NotFound)));
 }
-db_test!(
-    status_changes_are_versioned_and_audited,
-    status_changes_are_versioned_and_audited
-);
+db_test!(status_changes_are_versioned_and_audited);
 
 /// 50 writers for a few seconds, each change one transaction with its audit row: none may fail
 /// (on SQLite that would be "database is locked").
@@ -108,10 +103,7 @@ async fn fifty_concurrent_writers_never_fail(t: &TestDb) {
     }
     assert!(total >= 50, "{} writers made only {total} changes", t.label);
 }
-db_test!(
-    fifty_concurrent_writers_never_fail,
-    fifty_concurrent_writers_never_fail
-);
+db_test!(fifty_concurrent_writers_never_fail);
 
 /// Another process (the command line) holding the SQLite write lock makes a transaction wait,
 /// not fail, even when the transaction reads before it writes.
@@ -142,16 +134,7 @@ async fn another_process_writing_makes_sqlite_transactions_wait_not_fail() {
         other.execute_unprepared("COMMIT").await.unwrap();
         other
     });
-    let ctx = AuditContext::system("test");
-    let changed = users::set_status(
-        &t.db,
-        member.id,
-        UserStatus::Inactive,
-        None,
-        &ctx,
-        Utc::now(),
-    )
-    .await;
+    let changed = set_status(&t, member.id, UserStatus::Inactive).await;
     assert!(changed.is_ok(), "waited for the other writer: {changed:?}");
     let _ = holder.await.unwrap().close().await;
     t.finish().await;
