@@ -7,18 +7,19 @@ CARGO_LEPTOS_VERSION := 0.3.10
 # (108) breaks the module at start. Binaryen's own npm build is current and needs only Node.
 BINARYEN_VERSION := 132.0.0
 LEPTOSFMT_VERSION := 0.1.33
+AIOSMTPD_VERSION := 1.4.6
 TOOLS_DIR := $(HOME)/.cache/usher-tools
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
 # Tool installs need no LTO; it halves their build time on small machines.
 INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
-.PHONY: run test tools browser-tools build build-release lint fmt bench clean-test-dbs
+.PHONY: run test tools browser-tools mail-tools build build-release lint fmt bench clean-test-dbs
 
 run: tools
 	cargo leptos build
 	./target/debug/server serve --demo
 
-test: tools browser-tools
+test: tools browser-tools mail-tools
 	bash .ci/test-all.sh
 
 ## Everything the build needs, installed once per machine (quiet when already there).
@@ -40,6 +41,11 @@ browser-tools:
 	@test -x /usr/bin/chromium || $(MAKE) --no-print-directory apt PACKAGES=chromium
 	@cd end2end && { test -d node_modules/@playwright/test && cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null \
 		|| npm ci --no-audit --no-fund --loglevel=error; }
+
+## The SMTP sink the mail tests deliver to (aiosmtpd from PyPI, in a private virtualenv).
+mail-tools:
+	@$(TOOLS_DIR)/venv/bin/python -c "import aiosmtpd" 2>/dev/null \
+		|| { python3 -m venv $(TOOLS_DIR)/venv && $(TOOLS_DIR)/venv/bin/pip install -q aiosmtpd==$(AIOSMTPD_VERSION); }
 
 apt:
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -63,6 +69,7 @@ fmt:
 
 bench: tools
 	cargo bench -p server --bench sign_in
+	cargo bench -p server --bench bulk_invite
 	bash .ci/measure-footprint.sh
 
 clean-test-dbs:

@@ -45,6 +45,7 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: 'target/site',
       USHER_SIGN_IN_PER_IP_PER_MINUTE: '600',
+      USHER_MAIL_DIR: process.env.E2E_MAIL_DIR ?? 'target/e2e/mail',
       RUST_LOG: 'warn',
     },
   },

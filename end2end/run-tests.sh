@@ -10,8 +10,11 @@ db="$root/target/e2e/usher-$port-$$.db"
 rm -f "$db" "$db-wal" "$db-shm"
 export E2E_PORT="$port"
 export E2E_DATABASE_URL="sqlite://$db"
+mail="$root/target/e2e/mail-$port-$$"
+export E2E_MAIL_DIR="$mail"
 cd "$here"
 status=0
 npx playwright test "$@" || status=$?
 rm -f "$db" "$db-wal" "$db-shm"
+rm -rf "$mail"
 exit "$status"

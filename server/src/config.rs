@@ -1,7 +1,7 @@
 //! Settings from the environment (and the matching flags). A bad value stops start-up with one
 //! line that names the variable.
 
-use app::backend::config::Config;
+use app::backend::config::{Config, MailTransport};
 use std::net::SocketAddr;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -29,6 +29,22 @@ pub struct Settings {
     /// written as .eml files under ./data/mail.
     #[arg(long, env = "SMTP_URL", global = true)]
     pub smtp_url: Option<String>,
+    /// Where .eml files go when there is no SMTP_URL.
+    #[arg(
+        long,
+        env = "USHER_MAIL_DIR",
+        default_value = "./data/mail",
+        global = true
+    )]
+    pub mail_dir: String,
+    /// The From address of Usher's mail.
+    #[arg(
+        long,
+        env = "USHER_MAIL_FROM",
+        default_value = "Usher <no-reply@usher.localhost>",
+        global = true
+    )]
+    pub mail_from: String,
     /// Sign-in attempts allowed per IP address per minute.
     #[arg(
         long,
@@ -113,6 +129,17 @@ impl Settings {
             }
         }
         let mut config = Config::for_public_url(&public_url);
+        config.mail.transport = match &self.smtp_url {
+            Some(url) => MailTransport::Smtp(url.trim().to_string()),
+            None => MailTransport::Files(self.mail_dir.trim().into()),
+        };
+        if !app::backend::mail::is_valid_from(&self.mail_from) {
+            return Err(format!(
+                "USHER_MAIL_FROM: `{}` is not an address like Usher <no-reply@example.com>",
+                self.mail_from
+            ));
+        }
+        config.mail.from = self.mail_from.trim().to_string();
         config.sign_in_per_ip_per_minute = positive(
             "USHER_SIGN_IN_PER_IP_PER_MINUTE",
             &self.sign_in_per_ip_per_minute,

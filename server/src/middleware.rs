@@ -66,6 +66,8 @@ pub async fn security_headers(
 ) -> Response {
     let is_static =
         request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.ico";
+    // Pages opened from emailed links never tell the next site where they came from.
+    let no_referrer = request.uri().path().starts_with("/accept-invitation");
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
@@ -78,6 +80,12 @@ pub async fn security_headers(
         if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
+    }
+    if no_referrer {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
     }
     let defaults = [
         (

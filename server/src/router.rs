@@ -73,7 +73,7 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
 }
 
 pub async fn serve(db: Db, config: Config, addr: SocketAddr) -> Result<(), String> {
-    let state = AppState::new(db, config);
+    let state = AppState::try_new(db, config)?;
     let app = build(state.clone(), leptos_options(addr));
     workers::spawn(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -1,18 +1,50 @@
-//! Background work: the session sweeper. (The outbox worker joins it with the invitations.)
+//! Background work: the session sweeper and the outbox worker.
 
-use app::backend::{sessions, AppState};
+use app::backend::{mail, sessions, AppState};
 use std::time::Duration;
 
 pub fn spawn(state: AppState) {
+    let sweeper = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            match sessions::sweep_expired(&state.db, &state.config, chrono::Utc::now()).await {
+            match sessions::sweep_expired(&sweeper.db, &sweeper.config, chrono::Utc::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired sessions swept"),
                 Err(e) => tracing::warn!(error = %e, "session sweep failed"),
             }
         }
     });
+    tokio::spawn(deliver_mail(state));
+}
+
+/// Delivers queued mail as soon as a change queues it, and every few seconds for retries.
+async fn deliver_mail(state: AppState) {
+    loop {
+        let report = mail::deliver_due(&state.db, &state.outbox, chrono::Utc::now(), 100).await;
+        let busy = match report {
+            Ok(r) => {
+                if r.sent + r.retrying + r.failed > 0 {
+                    tracing::debug!(
+                        sent = r.sent,
+                        retrying = r.retrying,
+                        failed = r.failed,
+                        "outbox pass"
+                    );
+                }
+                r.sent + r.retrying + r.failed >= 100
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox pass failed");
+                false
+            }
+        };
+        if !busy {
+            tokio::select! {
+                _ = state.outbox.woken() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+        }
+    }
 }

@@ -13,6 +13,10 @@ pub struct Me {
     pub is_admin: bool,
     pub is_operator: bool,
     pub must_change_password: bool,
+    /// May use the Invitations page.
+    pub can_invite: bool,
+    /// Operators on a development install (mail written to files) get the Mailbox page.
+    pub mailbox: bool,
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
@@ -53,7 +57,10 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     use super::context;
     use crate::backend::roles;
-    Ok(context::current_session().await?.map(|(_, s)| Me {
+    use crate::domain::Permission;
+    Ok(context::current_session().await?.map(|(state, s)| Me {
+        can_invite: s.actor.has(Permission::InvitationsSend),
+        mailbox: s.actor.operator && state.outbox.keeps_files(),
         id: s.user.id,
         name: s.user.name.clone(),
         email: s.user.email.clone(),

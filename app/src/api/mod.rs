@@ -6,5 +6,9 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;
 pub mod error;
+pub mod invitations;
+pub mod mailbox;
+#[cfg(feature = "ssr")]
+pub mod time;
 
 pub use error::AppError;

@@ -3,6 +3,7 @@
 //! events will be published to live subscribers.
 
 use super::entity::{audit_event, user};
+use super::events::AdminEvent;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde_json::Value;
@@ -94,13 +95,21 @@ impl Change {
     }
 }
 
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
-    ctx: &AuditContext,
-    change: Change,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let event = audit_event::ActiveModel {
+impl Change {
+    /// The admin event that announces this change once it has committed.
+    pub fn event(&self, now: DateTime<Utc>) -> AdminEvent {
+        AdminEvent {
+            action: self.action.to_string(),
+            entity_id: self.entity_id,
+            target_kind: self.target_kind.to_string(),
+            target_id: self.target_id,
+            at: now,
+        }
+    }
+}
+
+fn row(ctx: &AuditContext, change: Change, now: DateTime<Utc>) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(now),
         actor_kind: Set(ctx.actor.kind.to_string()),
@@ -115,9 +124,38 @@ pub async fn record<C: ConnectionTrait>(
         after: Set(change.after.map(|v| v.to_string())),
         ip: Set(ctx.meta.ip.clone()),
         request_id: Set(ctx.meta.request_id.clone()),
-    };
-    audit_event::Entity::insert(event)
+    }
+}
+
+/// Writes the audit row of `change` in the caller's transaction and returns the event to publish
+/// after it commits.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &AuditContext,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<AdminEvent, DbErr> {
+    let event = change.event(now);
+    audit_event::Entity::insert(row(ctx, change, now))
         .exec_without_returning(conn)
         .await?;
-    Ok(())
+    Ok(event)
+}
+
+/// `record` for many changes in one statement (bulk work).
+pub async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &AuditContext,
+    changes: Vec<Change>,
+    now: DateTime<Utc>,
+) -> Result<Vec<AdminEvent>, DbErr> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let events = changes.iter().map(|c| c.event(now)).collect();
+    let rows: Vec<_> = changes.into_iter().map(|c| row(ctx, c, now)).collect();
+    audit_event::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(events)
 }

@@ -1,6 +1,23 @@
 //! Settings the services need, read once by the server from its environment and flags.
 
 use chrono::TimeDelta;
+use std::path::PathBuf;
+
+/// Where outgoing mail goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailTransport {
+    /// An SMTP server, `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://…`.
+    Smtp(String),
+    /// A folder of `.eml` files, for development; operators read them on the Mailbox page.
+    Files(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// The From header of every message.
+    pub from: String,
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -17,6 +34,7 @@ pub struct Config {
     /// Failed sign-ins one account may have in `lockout_window` before it must wait.
     pub sign_in_failures_per_account: u32,
     pub lockout_window: TimeDelta,
+    pub mail: MailConfig,
 }
 
 impl Config {
@@ -30,6 +48,10 @@ impl Config {
             sign_in_per_ip_per_minute: 60,
             sign_in_failures_per_account: 10,
             lockout_window: TimeDelta::minutes(15),
+            mail: MailConfig {
+                transport: MailTransport::Files(PathBuf::from("./data/mail")),
+                from: "Usher <no-reply@usher.localhost>".to_string(),
+            },
         }
     }
 }

@@ -1,4 +1,6 @@
 use super::config::Config;
+use super::events::Events;
+use super::mail::Outbox;
 use super::passwords::PasswordGate;
 use super::rate_limit::SignInLimiter;
 use super::Db;
@@ -11,20 +13,31 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limiter: Arc<SignInLimiter>,
     pub passwords: PasswordGate,
+    pub events: Events,
+    pub outbox: Arc<Outbox>,
 }
 
 impl AppState {
+    /// For tests and tools whose settings are known to be valid.
     pub fn new(db: Db, config: Config) -> Self {
+        Self::try_new(db, config).expect("valid mail settings")
+    }
+
+    /// Fails with a message naming the setting when the mail settings are unusable.
+    pub fn try_new(db: Db, config: Config) -> Result<Self, String> {
         let limiter = SignInLimiter::new(
             config.sign_in_per_ip_per_minute,
             config.sign_in_failures_per_account,
             config.lockout_window,
         );
-        Self {
+        let outbox = Outbox::new(&config.mail)?;
+        Ok(Self {
             db,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             passwords: PasswordGate::for_this_machine(),
-        }
+            events: Events::new(),
+            outbox,
+        })
     }
 }

@@ -15,5 +15,5 @@ pub use field_errors::FieldErrors;
 pub use ids::{EntityId, UserId};
 pub use name::PersonName;
 pub use password::NewPassword;
-pub use permission::{authorize, Action, Actor, Denied, Permission, RoleKey};
+pub use permission::{authorize, grantable_roles, Action, Actor, Denied, Permission, RoleKey};
 pub use status::{InvitationStatus, UserStatus};

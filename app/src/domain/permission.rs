@@ -258,6 +258,20 @@ impl Authorized {
     }
 }
 
+/// The roles `actor` may hand out in an entity: member roles with `Invitations.Send` or
+/// `Users.Manage`, Admin only with `Users.Promote`, and Operator only with `Users.Promote` and only
+/// in the operator entity (the operator scope belongs to no customer).
+pub fn grantable_roles(actor: &Actor, operator_entity: bool) -> Vec<RoleKey> {
+    if !(actor.has(Permission::InvitationsSend) || actor.has(Permission::UsersManage)) {
+        return Vec::new();
+    }
+    RoleKey::ALL
+        .into_iter()
+        .filter(|role| !role.needs_promote_to_grant() || actor.has(Permission::UsersPromote))
+        .filter(|role| !role.is_global() || operator_entity)
+        .collect()
+}
+
 /// Deny by default: `target` is the entity the action touches, `None` for global actions.
 pub fn authorize(
     actor: &Actor,
@@ -298,6 +312,32 @@ mod tests {
         match action {
             ReadUsers | ManageUsers | SendInvitations | ReadAudit => Ok(()),
             _ => Err(Denied::Forbidden),
+        }
+    }
+
+    #[test]
+    fn who_may_grant_which_role() {
+        use RoleKey::*;
+        let members = vec![Trader, MarketMaker, CreditOfficer];
+        // (actor's role, operator entity?, grantable)
+        let cases = [
+            (
+                Operator,
+                false,
+                vec![Trader, MarketMaker, CreditOfficer, Admin],
+            ),
+            (Operator, true, RoleKey::ALL.to_vec()),
+            (Admin, false, members.clone()),
+            (Admin, true, members),
+            (Trader, false, vec![]),
+            (CreditOfficer, false, vec![]),
+        ];
+        for (role, operator_entity, want) in cases {
+            assert_eq!(
+                grantable_roles(&actor(&[role]), operator_entity),
+                want,
+                "{role:?} in operator entity: {operator_entity}"
+            );
         }
     }
 

@@ -11,7 +11,10 @@ use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
-use pages::{account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage};
+use pages::{
+    accept_invitation::AcceptInvitationPage, account::AccountPage, home::HomePage,
+    invitations::InvitationsPage, mailbox::MailboxPage, not_found::NotFound, sign_in::SignInPage,
+};
 
 /// The HTML document. Its inline scripts carry the request's nonce, which the server's
 /// middleware also puts in the Content-Security-Policy header.
@@ -66,9 +69,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("sign-in") view=SignInPage />
+                <Route path=path!("accept-invitation") view=AcceptInvitationPage />
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("invitations") view=InvitationsPage />
+                    <Route path=path!("mailbox") view=MailboxPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,6 +3,9 @@
 
 mod support;
 
+mod invitation_races;
+mod invitations;
+mod mail;
 mod schema;
 mod sessions;
 mod sign_in;

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, Database};
 #[allow(unused_imports)]
 pub mod prelude {
     pub use super::{
-        audit_actions, demo, is_live, meta, set_status, sign_in, user_by_email, TestDb,
+        acting_as, audit_actions, demo, is_live, meta, set_status, sign_in, user_by_email, TestDb,
     };
     pub use crate::db_test;
     pub use app::backend::audit::{AuditContext, RequestMeta};
@@ -213,4 +213,13 @@ pub async fn set_status(
 ) -> Result<user::Model, ServiceError> {
     let ctx = app::backend::audit::AuditContext::system("test");
     users::set_status(&t.db, user_id, to, None, &ctx, Utc::now()).await
+}
+
+/// A signed-in demo person, as server functions see them.
+pub async fn acting_as(t: &TestDb, email: &str) -> app::backend::sessions::SessionUser {
+    let token = sign_in(t, email, seed::DEMO_PASSWORD).await.unwrap();
+    app::backend::sessions::authenticate(&t.db, &t.state().config, &token, Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
 }

@@ -10,6 +10,9 @@ pub fn Field(
     #[prop(optional)] hint: &'static str,
     #[prop(optional)] required: bool,
     #[prop(into)] error: Signal<Option<String>>,
+    /// Binds the input to a signal, so what was typed survives a failed submit and re-renders.
+    #[prop(optional)]
+    value: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
@@ -25,6 +28,12 @@ pub fn Field(
                 required=required
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
+                prop:value=move || value.map(|v| v.get()).unwrap_or_default()
+                on:input=move |event| {
+                    if let Some(value) = value {
+                        value.set(event_target_value(&event));
+                    }
+                }
             />
             // The hint gives way to the error, which says the same thing more pointedly.
             {(!hint.is_empty())

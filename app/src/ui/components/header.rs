@@ -30,6 +30,8 @@ pub fn Header(me: Me) -> impl IntoView {
                 "Usher"
             </a>
             <nav class="nav" aria-label="Main">
+                {me.can_invite.then(|| view! { <A href="/invitations">"Invitations"</A> })}
+                {me.mailbox.then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
                 <A href="/account">"My account"</A>
             </nav>
             <div class="who">

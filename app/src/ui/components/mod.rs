@@ -1,3 +1,4 @@
 pub mod confirm;
 pub mod field;
 pub mod header;
+pub mod modal;

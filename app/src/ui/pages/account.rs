@@ -1,13 +1,12 @@
 use crate::api::account::{my_sessions, ChangePassword, EndMySession, SessionView};
 use crate::api::auth::Me;
-use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::field::Field;
+use crate::ui::pages::go_to_sign_in_if_ended;
 use crate::ui::submit_blocked;
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 /// My account: who I am, my password, my sessions.
 #[component]
@@ -39,13 +38,6 @@ pub fn AccountPage() -> impl IntoView {
             <ChangePasswordCard />
         </div>
         <SessionsCard />
-    }
-}
-
-/// A session ended elsewhere (sign-out, deactivation): go to the sign-in page, client-side.
-fn go_to_sign_in_if_ended(error: &AppError) {
-    if *error == AppError::Unauthenticated {
-        use_navigate()("/sign-in", Default::default());
     }
 }
 

@@ -1,0 +1,358 @@
+//! Bulk invite from CSV: `parse` reads the file, `check` says per row what would happen without
+//! writing anything (the preview), and `run` does it for a chunk of rows in one transaction, with
+//! multi-row inserts for invitations, roles, audit rows and outbox mail. The browser sends the
+//! file chunk by chunk, which is how it shows progress.
+
+use super::{
+    active, after_commit, change, check_roles, new_invitation, resend_on, role_rows, snapshot,
+};
+use crate::backend::audit::{self, RequestMeta};
+use crate::backend::entity::{entity, invitation, invitation_role, user};
+use crate::backend::error::{is_unique_violation, ServiceError};
+use crate::backend::mail;
+use crate::backend::sessions::SessionUser;
+use crate::backend::AppState;
+use crate::domain::{authorize, Action, Email, EntityId, RoleKey};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// The most rows one file may have.
+pub const MAX_ROWS: usize = 10_000;
+/// The most rows one `run` call takes.
+pub const MAX_CHUNK: usize = 1_000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BulkRow {
+    /// The line in the file, for messages.
+    pub line: u64,
+    pub email: String,
+    pub roles: String,
+    pub entity: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowCheck {
+    Invite,
+    /// A pending (or lapsed) invitation exists: it will be resent.
+    Resend(Uuid),
+    AlreadyUser,
+    Invalid(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowResult {
+    Invited,
+    Resent,
+    SkippedUser,
+    Invalid(String),
+}
+
+/// Reads `email,roles,entity` rows (a header row is optional; roles are separated by `;`).
+pub fn parse(text: &str) -> Result<Vec<BulkRow>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut columns = (0usize, Some(1usize), Some(2usize));
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("The file is not valid CSV: {e}"))?;
+        let line = record
+            .position()
+            .map(|p| p.line())
+            .unwrap_or(index as u64 + 1);
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        if index == 0
+            && record
+                .get(0)
+                .is_some_and(|f| f.eq_ignore_ascii_case("email"))
+        {
+            let find = |names: &[&str]| {
+                record
+                    .iter()
+                    .position(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)))
+            };
+            columns = (
+                0,
+                find(&["roles", "role"]),
+                find(&["entity", "entity slug"]),
+            );
+            continue;
+        }
+        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        rows.push(BulkRow {
+            line,
+            email: get(Some(columns.0)),
+            roles: get(columns.1),
+            entity: get(columns.2),
+        });
+        if rows.len() > MAX_ROWS {
+            return Err(format!(
+                "The file has more than {MAX_ROWS} rows; split it into smaller files."
+            ));
+        }
+    }
+    if rows.is_empty() {
+        return Err(
+            "The file has no rows. Each line needs an email and roles, e.g. ada@example.com,Trader"
+                .into(),
+        );
+    }
+    Ok(rows)
+}
+
+/// A row checked, with what it resolved to.
+pub struct Checked {
+    pub row: BulkRow,
+    pub check: RowCheck,
+    resolved: Option<(Email, entity::Model, Vec<RoleKey>)>,
+}
+
+fn resolve(
+    me: &SessionUser,
+    entities: &[entity::Model],
+    row: &BulkRow,
+) -> Result<(Email, entity::Model, Vec<RoleKey>), String> {
+    let email = Email::parse(&row.email).map_err(|e| e.to_string())?;
+    let wanted = row.entity.trim().to_lowercase();
+    let entity = if !me.actor.operator {
+        if !wanted.is_empty()
+            && wanted != me.entity.slug.to_lowercase()
+            && wanted != me.entity.name.to_lowercase()
+        {
+            return Err(format!("You can only invite into {}.", me.entity.name));
+        }
+        me.entity.clone()
+    } else if wanted.is_empty() {
+        return Err("Name the entity (its slug, such as northwind).".into());
+    } else {
+        entities
+            .iter()
+            .find(|e| e.slug.to_lowercase() == wanted || e.name.to_lowercase() == wanted)
+            .cloned()
+            .ok_or_else(|| format!("There is no entity “{}”.", row.entity.trim()))?
+    };
+    let roles: Vec<String> = row
+        .roles
+        .split([';', '|', ','])
+        .map(str::to_string)
+        .collect();
+    let roles = check_roles(me, &entity, &roles)?;
+    Ok((email, entity, roles))
+}
+
+/// Says per row what `run` would do, reading only.
+pub async fn check<C: ConnectionTrait>(
+    conn: &C,
+    me: &SessionUser,
+    rows: Vec<BulkRow>,
+) -> Result<Vec<Checked>, ServiceError> {
+    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
+    authorize(&me.actor, Action::SendInvitations, scope)?;
+    let entities = entity::Entity::find().all(conn).await?;
+    let mut seen: HashMap<(Uuid, String), u64> = HashMap::new();
+    let mut checked: Vec<Checked> = rows
+        .into_iter()
+        .map(|row| match resolve(me, &entities, &row) {
+            Err(reason) => Checked {
+                row,
+                check: RowCheck::Invalid(reason),
+                resolved: None,
+            },
+            Ok((email, entity, roles)) => {
+                let key = (entity.id, email.normalized().to_string());
+                if let Some(first) = seen.get(&key) {
+                    let reason = format!("Same email and entity as line {first}.");
+                    return Checked {
+                        row,
+                        check: RowCheck::Invalid(reason),
+                        resolved: None,
+                    };
+                }
+                seen.insert(key, row.line);
+                Checked {
+                    row,
+                    check: RowCheck::Invite,
+                    resolved: Some((email, entity, roles)),
+                }
+            }
+        })
+        .collect();
+    let emails: Vec<String> = checked
+        .iter()
+        .filter_map(|c| {
+            c.resolved
+                .as_ref()
+                .map(|(e, _, _)| e.normalized().to_string())
+        })
+        .collect();
+    let (users, pending) = existing(conn, &emails).await?;
+    for c in &mut checked {
+        if let Some((email, entity, _)) = &c.resolved {
+            if users.contains(email.normalized()) {
+                c.check = RowCheck::AlreadyUser;
+            } else if let Some(id) = pending.get(&(entity.id, email.normalized().to_string())) {
+                c.check = RowCheck::Resend(*id);
+            }
+        }
+    }
+    Ok(checked)
+}
+
+/// Emails that belong to users, and pending invitations by (entity, email), in chunked queries.
+async fn existing<C: ConnectionTrait>(
+    conn: &C,
+    emails: &[String],
+) -> Result<(HashSet<String>, HashMap<(Uuid, String), Uuid>), DbErr> {
+    let mut users = HashSet::new();
+    let mut pending = HashMap::new();
+    for chunk in emails.chunks(500) {
+        let found = user::Entity::find()
+            .filter(user::Column::EmailNormalized.is_in(chunk.iter().cloned()))
+            .all(conn)
+            .await?;
+        users.extend(found.into_iter().map(|u| u.email_normalized));
+        let invitations = invitation::Entity::find()
+            .filter(invitation::Column::EmailNormalized.is_in(chunk.iter().cloned()))
+            .filter(invitation::Column::Status.eq("pending"))
+            .all(conn)
+            .await?;
+        pending.extend(
+            invitations
+                .into_iter()
+                .map(|i| ((i.entity_id, i.email_normalized), i.id)),
+        );
+    }
+    Ok((users, pending))
+}
+
+/// Invites (or resends to) a chunk of rows in one transaction; returns a result per row.
+pub async fn run(
+    state: &AppState,
+    me: &SessionUser,
+    rows: Vec<BulkRow>,
+    meta: RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Vec<(BulkRow, RowResult)>, ServiceError> {
+    if rows.len() > MAX_CHUNK {
+        return Err(ServiceError::Conflict(format!(
+            "Send at most {MAX_CHUNK} rows at a time."
+        )));
+    }
+    // A concurrent invite of the same person makes the multi-row insert fail; checking again
+    // then finds it pending and resends instead.
+    for attempt in 0..3 {
+        match run_once(state, me, rows.clone(), meta.clone(), now).await {
+            Err(ServiceError::Db(e)) if attempt < 2 && is_unique_violation(&e) => continue,
+            other => return other,
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+async fn run_once(
+    state: &AppState,
+    me: &SessionUser,
+    rows: Vec<BulkRow>,
+    meta: RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Vec<(BulkRow, RowResult)>, ServiceError> {
+    let txn = state.db.begin().await?;
+    let checked = check(&txn, me, rows).await?;
+    let ctx = me.audit(meta);
+    let (mut invitations, mut roles, mut changes, mut mails, mut events) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut results = Vec::with_capacity(checked.len());
+    for c in checked {
+        let result = match (&c.check, c.resolved) {
+            (RowCheck::Invite, Some((email, entity, granted))) => {
+                let (model, mail) = new_invitation(state, me, &entity, &email, &granted, now);
+                roles.extend(role_rows(model.id, &granted));
+                changes
+                    .push(change("invitation.created", &model).after(snapshot(&model, &granted)));
+                mails.push(mail);
+                invitations.push(active(model));
+                RowResult::Invited
+            }
+            (RowCheck::Resend(id), Some((_, entity, _))) => {
+                let inv = invitation::Entity::find_by_id(*id)
+                    .one(&txn)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?;
+                match resend_on(&txn, state, me, &entity, inv, &ctx, now).await {
+                    Ok((_, event, mail)) => {
+                        events.push(event);
+                        mails.push(mail);
+                        RowResult::Resent
+                    }
+                    Err(ServiceError::Conflict(reason)) => RowResult::Invalid(reason),
+                    Err(other) => return Err(other),
+                }
+            }
+            (RowCheck::AlreadyUser, _) => RowResult::SkippedUser,
+            (RowCheck::Invalid(reason), _) => RowResult::Invalid(reason.clone()),
+            (_, None) => RowResult::Invalid("This row could not be checked.".into()),
+        };
+        results.push((c.row, result));
+    }
+    while !invitations.is_empty() {
+        let rest = invitations.split_off(invitations.len().min(300));
+        invitation::Entity::insert_many(std::mem::replace(&mut invitations, rest))
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    while !roles.is_empty() {
+        let rest = roles.split_off(roles.len().min(1000));
+        invitation_role::Entity::insert_many(std::mem::replace(&mut roles, rest))
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    while !changes.is_empty() {
+        let rest = changes.split_off(changes.len().min(500));
+        events.extend(
+            audit::record_many(&txn, &ctx, std::mem::replace(&mut changes, rest), now).await?,
+        );
+    }
+    let queued = !mails.is_empty();
+    mail::enqueue(&txn, mails, now).await?;
+    txn.commit().await?;
+    after_commit(state, events, queued);
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rows_with_or_without_a_header() {
+        let with = parse("Email,Roles,Entity\nada@example.com,Trader;Admin,northwind\n\n\"b@x.io\", Market Maker ,contoso\n").unwrap();
+        assert_eq!(with.len(), 2);
+        assert_eq!(with[0].email, "ada@example.com");
+        assert_eq!(with[0].roles, "Trader;Admin");
+        assert_eq!(with[1].roles, "Market Maker");
+        assert_eq!(with[1].entity, "contoso");
+        assert_eq!(with[1].line, 4);
+        let without = parse("ada@example.com,Trader").unwrap();
+        assert_eq!(without[0].entity, "");
+        let reordered = parse("email,entity,roles\na@x.io,northwind,Trader").unwrap();
+        assert_eq!(
+            (reordered[0].roles.as_str(), reordered[0].entity.as_str()),
+            ("Trader", "northwind")
+        );
+    }
+
+    #[test]
+    fn empty_and_oversized_files_are_refused() {
+        assert!(parse("email,roles\n").is_err());
+        let big: String = (0..=MAX_ROWS)
+            .map(|i| format!("u{i}@x.io,Trader\n"))
+            .collect();
+        assert!(parse(&big).unwrap_err().contains("more than"));
+    }
+}

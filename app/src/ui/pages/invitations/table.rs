@@ -1,0 +1,184 @@
+use crate::api::invitations::{
+    delete_invitation, resend_invitation, revoke_invitation, InvitationPage, InvitationRow,
+};
+use crate::api::AppError;
+use crate::ui::components::confirm::ConfirmButton;
+use crate::ui::components::modal::StatusBadge;
+use crate::ui::pages::go_to_sign_in_if_ended;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+#[derive(Clone, Copy)]
+enum RowAction {
+    Revoke,
+    Resend,
+    Delete,
+}
+
+#[component]
+pub fn InvitationsTable(
+    page: InvitationPage,
+    #[prop(into)] first: Signal<bool>,
+    on_next: Callback<String>,
+    on_previous: Callback<()>,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let rows = RwSignal::new(page.rows);
+    let busy = RwSignal::new(None::<Uuid>);
+    let row_error = RwSignal::new(None::<(Uuid, String)>);
+    let act = move |id: Uuid, email: String, action: RowAction| {
+        busy.set(Some(id));
+        row_error.set(None);
+        spawn_local(async move {
+            let result: Result<Option<InvitationRow>, AppError> = match action {
+                RowAction::Revoke => revoke_invitation(id).await.map(Some),
+                RowAction::Resend => resend_invitation(id).await.map(Some),
+                RowAction::Delete => delete_invitation(id).await.map(|_| None),
+            };
+            busy.set(None);
+            match result {
+                Ok(Some(updated)) => {
+                    rows.update(|rows| {
+                        if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
+                            *row = updated;
+                        }
+                    });
+                    notice.set(Some(match action {
+                        RowAction::Revoke => {
+                            format!("Invitation to {email} revoked. The link no longer works.")
+                        }
+                        _ => format!(
+                            "Invitation to {email} resent. The earlier link no longer works."
+                        ),
+                    }));
+                }
+                Ok(None) => {
+                    rows.update(|rows| rows.retain(|r| r.id != id));
+                    notice.set(Some(format!("Invitation to {email} deleted.")));
+                }
+                Err(error) => {
+                    go_to_sign_in_if_ended(&error);
+                    row_error.set(Some((id, error.to_string())));
+                }
+            }
+        });
+    };
+    let total = page.total;
+    let next = page.next.clone();
+    view! {
+        <p class="muted table-count" aria-live="polite">
+            {move || {
+                let shown = rows.with(|r| r.len());
+                match total {
+                    0 => "No invitations match.".to_string(),
+                    1 => "1 invitation".to_string(),
+                    n => format!("Showing {shown} of {n} invitations"),
+                }
+            }}
+        </p>
+        <div class="table-wrap card flush">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Entity"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Invited by"</th>
+                        <th scope="col">"Sent"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || rows.get() key=|r| (r.id, r.status.clone(), r.sent_count) let:row>
+                        {
+                            let id = row.id;
+                            let status = row.status.clone();
+                            let email = row.email.clone();
+                            let (e1, e2, e3) = (email.clone(), email.clone(), email.clone());
+                            let pending = Signal::derive(move || busy.get() == Some(id));
+                            view! {
+                                <tr data-email=email.clone()>
+                                    <td data-label="Email" class="strong">{email.clone()}</td>
+                                    <td data-label="Entity">{row.entity_name.clone()}</td>
+                                    <td data-label="Roles">
+                                        {row.roles.iter().map(|r| view! { <span class="chip">{r.clone()}</span> }).collect_view()}
+                                    </td>
+                                    <td data-label="Status">
+                                        <StatusBadge status=status.clone() />
+                                    </td>
+                                    <td data-label="Invited by">{row.invited_by.clone()}</td>
+                                    <td data-label="Sent">
+                                        <span class="nowrap">{row.last_sent.clone()}</span>
+                                        <span class="muted small">
+                                            {format!(" · {}×", row.sent_count)}
+                                        </span>
+                                    </td>
+                                    <td data-label="Expires" title=row.expires.clone()>
+                                        {row.expires_relative.clone()}
+                                    </td>
+                                    <td class="actions">
+                                        <div class="row-actions">
+                                            {row.can_revoke.then(|| view! {
+                                                <ConfirmButton
+                                                    label="Revoke"
+                                                    question=format!("Revoke the invitation to {e1}?")
+                                                    confirm_label="Revoke"
+                                                    on_confirm=Callback::new(move |_| act(id, e1.clone(), RowAction::Revoke))
+                                                    pending
+                                                />
+                                            })}
+                                            {row.can_resend.then(|| view! {
+                                                <button
+                                                    type="button"
+                                                    class="button small"
+                                                    disabled=move || pending.get()
+                                                    on:click=move |_| act(id, e2.clone(), RowAction::Resend)
+                                                >
+                                                    "Resend"
+                                                </button>
+                                            })}
+                                            {row.can_delete.then(|| view! {
+                                                <ConfirmButton
+                                                    label="Delete"
+                                                    question=format!("Delete the invitation to {e3} for good?")
+                                                    confirm_label="Delete"
+                                                    on_confirm=Callback::new(move |_| act(id, e3.clone(), RowAction::Delete))
+                                                    pending
+                                                />
+                                            })}
+                                        </div>
+                                        <p class="field-error" role="alert">
+                                            {move || row_error.get().filter(|(e, _)| *e == id).map(|(_, m)| m)}
+                                        </p>
+                                    </td>
+                                </tr>
+                            }
+                        }
+                    </For>
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <button type="button" class="button" disabled=move || first.get() on:click=move |_| on_previous.run(())>
+                "Previous"
+            </button>
+            <button
+                type="button"
+                class="button"
+                disabled=next.is_none()
+                on:click=move |_| {
+                    if let Some(next) = next.clone() {
+                        on_next.run(next);
+                    }
+                }
+            >
+                "Next"
+            </button>
+        </nav>
+    }
+}
