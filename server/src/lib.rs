@@ -1,5 +1,6 @@
 //! The Usher server: configuration, the axum router with its middleware, background workers
 //! and the command line. `main.rs` only parses arguments and calls `cli::run`.
+#![recursion_limit = "256"]
 
 pub mod cli;
 pub mod config;

@@ -58,12 +58,21 @@ pub fn parse(text: &str) -> Result<Vec<BulkRow>, String> {
         .from_reader(text.as_bytes());
     let mut columns = (0usize, Some(1usize), Some(2usize));
     let mut rows = Vec::new();
+    let (mut line, mut counted_to) = (1u64, 0usize);
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("The file is not valid CSV: {e}"))?;
-        let line = record
-            .position()
-            .map(|p| p.line())
-            .unwrap_or(index as u64 + 1);
+        // The line as an editor shows it (the reader's own count skips blank lines).
+        let byte = record.position().map_or(counted_to, |p| p.byte() as usize);
+        let mut byte = byte.clamp(counted_to, text.len());
+        // A record's position can be the blank lines before it.
+        while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        line += text.as_bytes()[counted_to..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        counted_to = byte;
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }

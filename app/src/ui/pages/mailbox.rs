@@ -15,7 +15,8 @@ fn linkified(text: String) -> impl IntoView {
             let trimmed = word.trim_end();
             if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
                 let rest = word[trimmed.len()..].to_string();
-                view! { <a href=trimmed.to_string()>{trimmed.to_string()}</a>{rest} }.into_any()
+                view! { <a href=trimmed.to_string() rel="external">{trimmed.to_string()}</a>{rest} }
+                    .into_any()
             } else {
                 word.to_string().into_any()
             }

@@ -158,6 +158,7 @@ pub fn InvitationsTable(
                                     </td>
                                 </tr>
                             }
+                                .into_any()
                         }
                     </For>
                 </tbody>
