@@ -170,7 +170,7 @@ test('bulk invite from CSV: preview with a bad row, progress, a result per row',
   await expect(dialog.locator('.tallies')).toContainText('2 invited');
   await expect(dialog.locator('tr.bulk-invalid')).toContainText('broken-address');
   await expect(dialog.locator('tr.bulk-invited')).toHaveCount(2);
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.getByRole('button', { name: 'Done' }).click();
   await invitations.search(b);
   await expect(invitations.row(b)).toContainText('Contoso Markets');
   await expect(invitations.row(b)).toContainText('Credit Officer');

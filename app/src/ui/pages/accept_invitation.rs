@@ -42,16 +42,37 @@ pub fn AcceptInvitationPage() -> impl IntoView {
         <main id="main" class="centered">
             <div class="card narrow">
                 <div class="brand big">
-                    <span class="brand-mark" aria-hidden="true">"U"</span>
+                    <span class="brand-mark" aria-hidden="true">
+                        "U"
+                    </span>
                     "Usher"
                 </div>
                 {move || match state.get() {
-                    None => view! { <p class="muted" aria-busy="true">"Checking your invitation…"</p> }.into_any(),
-                    Some(Err(message)) => view! { <p class="notice error" role="alert">{message}</p> }.into_any(),
-                    Some(Ok(LinkState::Problem { title, message })) => problem(title, message).into_any(),
-                    Some(Ok(LinkState::Valid { email, entity_name, inviter_name, roles, expires })) => view! {
-                        <AcceptForm token email entity_name inviter_name roles expires />
-                    }.into_any(),
+                    None => {
+                        view! {
+                            <p class="muted" aria-busy="true">
+                                "Checking your invitation…"
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Some(Err(message)) => {
+                        view! {
+                            <p class="notice error" role="alert">
+                                {message}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Some(Ok(LinkState::Problem { title, message })) => {
+                        problem(title, message).into_any()
+                    }
+                    Some(
+                        Ok(LinkState::Valid { email, entity_name, inviter_name, roles, expires }),
+                    ) => {
+                        view! { <AcceptForm token email entity_name inviter_name roles expires /> }
+                            .into_any()
+                    }
                 }}
             </div>
         </main>
@@ -62,7 +83,9 @@ fn problem(title: String, message: String) -> impl IntoView {
     view! {
         <h1>{title}</h1>
         <p role="alert">{message}</p>
-        <p><a href="/sign-in">"Go to sign in"</a></p>
+        <p>
+            <a href="/sign-in">"Go to sign in"</a>
+        </p>
     }
 }
 
@@ -106,19 +129,59 @@ fn AcceptForm(
         });
     };
     view! {
-        {move || field("token").get().map(|message| problem("This invitation cannot be used".into(), message))}
+        {move || {
+            field("token")
+                .get()
+                .map(|message| problem("This invitation cannot be used".into(), message))
+        }}
         <div hidden=move || field("token").get().is_some()>
             <h1>{format!("Join {entity_name}")}</h1>
             <p>{format!("{inviter_name} invited {email} as:")}</p>
-            <p>{roles.into_iter().map(|r| view! { <span class="chip">{r}</span> }).collect_view()}</p>
+            <p>
+                {roles.into_iter().map(|r| view! { <span class="chip">{r}</span> }).collect_view()}
+            </p>
             <p class="muted small">{format!("This invitation is valid until {expires}.")}</p>
             <form class="form" novalidate on:submit=submit>
-                <Field label="Your name" name="name" autocomplete="name" required=true value=name error=field("name") />
-                <Field label="Choose a password" name="password" kind="password" autocomplete="new-password" required=true hint="At least 12 characters. A few unrelated words work well; any language or symbol is fine." error=field("password") />
-                <Field label="Repeat the password" name="confirm_password" kind="password" autocomplete="new-password" required=true error=field("confirm_password") />
-                <p class="form-error" role="alert">{move || error().filter(|e| e.field("token").is_none()).map(|e| e.summary())}</p>
-                <button type="submit" class="button primary wide" disabled=submit_blocked(move || action.pending().get())>
-                    {move || if action.pending().get() { "Creating your account…" } else { "Accept invitation" }}
+                <Field
+                    label="Your name"
+                    name="name"
+                    autocomplete="name"
+                    required=true
+                    value=name
+                    error=field("name")
+                />
+                <Field
+                    label="Choose a password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    hint="At least 12 characters. A few unrelated words work well; any language or symbol is fine."
+                    error=field("password")
+                />
+                <Field
+                    label="Repeat the password"
+                    name="confirm_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    error=field("confirm_password")
+                />
+                <p class="form-error" role="alert">
+                    {move || error().filter(|e| e.field("token").is_none()).map(|e| e.summary())}
+                </p>
+                <button
+                    type="submit"
+                    class="button primary wide"
+                    disabled=submit_blocked(move || action.pending().get())
+                >
+                    {move || {
+                        if action.pending().get() {
+                            "Creating your account…"
+                        } else {
+                            "Accept invitation"
+                        }
+                    }}
                 </button>
             </form>
         </div>

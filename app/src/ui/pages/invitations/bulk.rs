@@ -90,7 +90,15 @@ pub fn BulkInviteDialog(on_close: Callback<()>, on_done: Callback<String>) -> im
             .iter()
             .map(|(outcome, label)| (count(rows, outcome), *label, outcome.to_string()))
             .filter(|(n, _, _)| *n > 0)
-            .map(|(n, label, outcome)| view! { <li class=format!("tally {outcome}")><strong>{n}</strong>" "{label}</li> })
+            .map(|(n, label, outcome)| {
+                view! {
+                    <li class=format!("tally {outcome}")>
+                        <strong>{n}</strong>
+                        " "
+                        {label}
+                    </li>
+                }
+            })
             .collect_view()
     };
     let listing = |rows: Vec<BulkRowView>| {
@@ -98,76 +106,188 @@ pub fn BulkInviteDialog(on_close: Callback<()>, on_done: Callback<String>) -> im
         view! {
             <div class="table-wrap scroll">
                 <table class="table compact">
-                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Email"</th><th scope="col">"Roles"</th><th scope="col">"Entity"</th><th scope="col">"Result"</th></tr></thead>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Line"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Roles"</th>
+                            <th scope="col">"Entity"</th>
+                            <th scope="col">"Result"</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {rows.into_iter().take(LISTED).map(|r| view! {
-                            <tr class=format!("bulk-{}", r.outcome)>
-                                <td>{r.line}</td><td>{r.email}</td><td>{r.roles}</td><td>{r.entity}</td>
-                                <td><span class=format!("badge {}", r.outcome)>{r.outcome.clone()}</span>" "{r.message}</td>
-                            </tr>
-                        }).collect_view()}
+                        {rows
+                            .into_iter()
+                            .take(LISTED)
+                            .map(|r| {
+                                view! {
+                                    <tr class=format!("bulk-{}", r.outcome)>
+                                        <td>{r.line}</td>
+                                        <td>{r.email}</td>
+                                        <td>{r.roles}</td>
+                                        <td>{r.entity}</td>
+                                        <td>
+                                            <span class=format!(
+                                                "badge {}",
+                                                r.outcome,
+                                            )>{r.outcome.clone()}</span>
+                                            " "
+                                            {r.message}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
                     </tbody>
                 </table>
             </div>
-            {(hidden > 0).then(|| view! { <p class="muted small">{format!("…and {hidden} more rows.")}</p> })}
+            {(hidden > 0)
+                .then(|| {
+                    view! { <p class="muted small">{format!("…and {hidden} more rows.")}</p> }
+                })}
         }
     };
     view! {
         <Modal title="Bulk invite" on_close>
             {move || match stage.get() {
-                Stage::Input => view! {
-                    <div class="form">
-                        <p class="muted">"One person per line: "<code>"email,roles,entity"</code>". Separate several roles with “;”. Entity is the slug (such as northwind); entity admins may leave it empty. A header row is optional."</p>
-                        <div class="field">
-                            <label for="csv-file">"CSV file"</label>
-                            <input id="csv-file" type="file" accept=".csv,text/csv" on:change=read_file />
+                Stage::Input => {
+                    view! {
+                        <div class="form">
+                            <p class="muted">
+                                "One person per line: "<code>"email,roles,entity"</code>
+                                ". Separate several roles with “;”. Entity is the slug (such as northwind); entity admins may leave it empty. A header row is optional."
+                            </p>
+                            <div class="field">
+                                <label for="csv-file">"CSV file"</label>
+                                <input
+                                    id="csv-file"
+                                    type="file"
+                                    accept=".csv,text/csv"
+                                    on:change=read_file
+                                />
+                            </div>
+                            <div class="field">
+                                <label for="csv-text">"Or paste the rows"</label>
+                                <textarea
+                                    id="csv-text"
+                                    rows="8"
+                                    spellcheck="false"
+                                    prop:value=move || csv.get()
+                                    on:input=move |e| csv.set(event_target_value(&e))
+                                    placeholder="ada@example.com,Trader;Market Maker,northwind"
+                                ></textarea>
+                            </div>
+                            <p class="form-error" role="alert">
+                                {move || error.get()}
+                            </p>
+                            <div class="modal-actions">
+                                <button
+                                    type="button"
+                                    class="button ghost"
+                                    on:click=move |_| on_close.run(())
+                                >
+                                    "Cancel"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="button primary"
+                                    disabled=move || {
+                                        checking.get() || csv.with(|c| c.trim().is_empty())
+                                    }
+                                    on:click=check
+                                >
+                                    {move || {
+                                        if checking.get() { "Checking…" } else { "Check rows" }
+                                    }}
+                                </button>
+                            </div>
                         </div>
-                        <div class="field">
-                            <label for="csv-text">"Or paste the rows"</label>
-                            <textarea id="csv-text" rows="8" spellcheck="false" prop:value=move || csv.get() on:input=move |e| csv.set(event_target_value(&e)) placeholder="ada@example.com,Trader;Market Maker,northwind"></textarea>
-                        </div>
-                        <p class="form-error" role="alert">{move || error.get()}</p>
-                        <div class="modal-actions">
-                            <button type="button" class="button ghost" on:click=move |_| on_close.run(())>"Cancel"</button>
-                            <button type="button" class="button primary" disabled=move || checking.get() || csv.with(|c| c.trim().is_empty()) on:click=check>
-                                {move || if checking.get() { "Checking…" } else { "Check rows" }}
-                            </button>
-                        </div>
-                    </div>
-                }.into_any(),
+                    }
+                        .into_any()
+                }
                 Stage::Preview(rows) => {
                     let ready = count(&rows, "invite") + count(&rows, "resend");
                     let for_run = rows.clone();
                     view! {
                         <div class="form">
                             <p>"Nothing has been sent yet. Check the rows, then invite."</p>
-                            <ul class="tallies">{summary(&rows, &[("invite", "to invite"), ("resend", "to resend"), ("user", "already users (skipped)"), ("invalid", "with problems (skipped)")])}</ul>
+                            <ul class="tallies">
+                                {summary(
+                                    &rows,
+                                    &[
+                                        ("invite", "to invite"),
+                                        ("resend", "to resend"),
+                                        ("user", "already users (skipped)"),
+                                        ("invalid", "with problems (skipped)"),
+                                    ],
+                                )}
+                            </ul>
                             {listing(rows)}
                             <div class="modal-actions">
-                                <button type="button" class="button ghost" on:click=move |_| stage.set(Stage::Input)>"Back"</button>
-                                <button type="button" class="button primary" disabled=ready == 0 on:click=move |_| run(for_run.clone())>
+                                <button
+                                    type="button"
+                                    class="button ghost"
+                                    on:click=move |_| stage.set(Stage::Input)
+                                >
+                                    "Back"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="button primary"
+                                    disabled=ready == 0
+                                    on:click=move |_| run(for_run.clone())
+                                >
                                     {format!("Invite {ready} people")}
                                 </button>
                             </div>
                         </div>
-                    }.into_any()
+                    }
+                        .into_any()
                 }
-                Stage::Running { done, total } => view! {
-                    <div class="form" aria-busy="true">
-                        <p>{format!("Inviting… {done} of {total}")}</p>
-                        <progress max=total value=done aria-label="Bulk invite progress"></progress>
-                    </div>
-                }.into_any(),
-                Stage::Done(rows) => view! {
-                    <div class="form">
-                        <ul class="tallies">{summary(&rows, &[("invited", "invited"), ("resent", "resent"), ("user", "skipped: already users"), ("invalid", "skipped: problems")])}</ul>
-                        <p class="form-error" role="alert">{move || error.get()}</p>
-                        {listing(rows)}
-                        <div class="modal-actions">
-                            <button type="button" class="button primary" on:click=move |_| on_close.run(())>"Close"</button>
+                Stage::Running { done, total } => {
+                    view! {
+                        <div class="form" aria-busy="true">
+                            <p>{format!("Inviting… {done} of {total}")}</p>
+                            <progress
+                                max=total
+                                value=done
+                                aria-label="Bulk invite progress"
+                            ></progress>
                         </div>
-                    </div>
-                }.into_any(),
+                    }
+                        .into_any()
+                }
+                Stage::Done(rows) => {
+                    view! {
+                        <div class="form">
+                            <ul class="tallies">
+                                {summary(
+                                    &rows,
+                                    &[
+                                        ("invited", "invited"),
+                                        ("resent", "resent"),
+                                        ("user", "skipped: already users"),
+                                        ("invalid", "skipped: problems"),
+                                    ],
+                                )}
+                            </ul>
+                            <p class="form-error" role="alert">
+                                {move || error.get()}
+                            </p>
+                            {listing(rows)}
+                            <div class="modal-actions">
+                                <button
+                                    type="button"
+                                    class="button primary"
+                                    on:click=move |_| on_close.run(())
+                                >
+                                    "Done"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                        .into_any()
+                }
             }}
         </Modal>
     }

@@ -43,11 +43,20 @@ pub fn InviteDialog(
     };
     view! {
         <Modal title="Invite User" on_close>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     let options = match options.await {
                         Ok(o) => o,
-                        Err(e) => return view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => {
+                            return view! {
+                                <p class="notice error" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any();
+                        }
                     };
                     let choose = options.choose_entity;
                     let entities = StoredValue::new(options.entities.clone());
@@ -56,81 +65,183 @@ pub fn InviteDialog(
                             entity.set(own.id.to_string());
                         }
                     }
-                    // The roles on offer depend on the entity (Operator only in the operator entity).
                     let offered = move || {
                         let chosen = entity.get();
-                        entities.with_value(|list| {
-                            list.iter().find(|e| e.id.to_string() == chosen).map(|e| e.roles.clone()).unwrap_or_else(|| {
-                                list.first().map(|e| e.roles.iter().filter(|r| r.key != "operator").cloned().collect()).unwrap_or_default()
+                        entities
+                            .with_value(|list| {
+                                list.iter()
+                                    .find(|e| e.id.to_string() == chosen)
+                                    .map(|e| e.roles.clone())
+                                    .unwrap_or_else(|| {
+                                        list.first()
+                                            .map(|e| {
+                                                e
+                                                    .roles
+                                                    .iter()
+                                                    .filter(|r| r.key != "operator")
+                                                    .cloned()
+                                                    .collect()
+                                            })
+                                            .unwrap_or_default()
+                                    })
                             })
-                        })
                     };
+                    // The roles on offer depend on the entity (Operator only in the operator entity).
                     view! {
                         <form class="form" novalidate on:submit=submit>
-                            <Field label="Email" name="email" kind="email" autocomplete="off" required=true value=email error=field("email") />
-                            {choose.then(|| view! {
-                                <div class="field" class:has-error=move || field("entity").get().is_some()>
-                                    <label for="entity">"Entity"</label>
-                                    <select id="entity" name="entity" aria-describedby="entity-error" prop:value=move || entity.get() on:change=move |e| entity.set(event_target_value(&e))>
-                                        <option value="">"Choose an entity…"</option>
-                                        {entities.get_value().into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view()}
-                                    </select>
-                                    <p class="field-error" id="entity-error">{move || field("entity").get()}</p>
-                                </div>
-                            })}
-                            <fieldset class="field roles" class:has-error=move || field("roles").get().is_some() aria-describedby="roles-error">
-                                <legend>"Roles"</legend>
-                                {move || offered().into_iter().map(|role| {
-                                    let key = role.key.clone();
-                                    let checked_key = key.clone();
+                            <Field
+                                label="Email"
+                                name="email"
+                                kind="email"
+                                autocomplete="off"
+                                required=true
+                                value=email
+                                error=field("email")
+                            />
+                            {choose
+                                .then(|| {
                                     view! {
-                                        <label class="check">
-                                            <input
-                                                type="checkbox"
-                                                name="roles"
-                                                value=key.clone()
-                                                prop:checked=move || roles.with(|r| r.contains(&checked_key))
-                                                on:change=move |e| {
-                                                    let on = event_target_checked(&e);
-                                                    let key = key.clone();
-                                                    roles.update(|r| { r.retain(|k| *k != key); if on { r.push(key); } });
-                                                }
-                                            />
-                                            {role.label}
-                                        </label>
+                                        <div
+                                            class="field"
+                                            class:has-error=move || field("entity").get().is_some()
+                                        >
+                                            <label for="entity">"Entity"</label>
+                                            <select
+                                                id="entity"
+                                                name="entity"
+                                                aria-describedby="entity-error"
+                                                prop:value=move || entity.get()
+                                                on:change=move |e| entity.set(event_target_value(&e))
+                                            >
+                                                <option value="">"Choose an entity…"</option>
+                                                {entities
+                                                    .get_value()
+                                                    .into_iter()
+                                                    .map(|e| {
+                                                        view! { <option value=e.id.to_string()>{e.name}</option> }
+                                                    })
+                                                    .collect_view()}
+                                            </select>
+                                            <p class="field-error" id="entity-error">
+                                                {move || field("entity").get()}
+                                            </p>
+                                        </div>
                                     }
-                                }).collect_view()}
-                                <p class="field-error" id="roles-error">{move || field("roles").get()}</p>
+                                })}
+                            <fieldset
+                                class="field roles"
+                                class:has-error=move || field("roles").get().is_some()
+                                aria-describedby="roles-error"
+                            >
+                                <legend>"Roles"</legend>
+                                {move || {
+                                    offered()
+                                        .into_iter()
+                                        .map(|role| {
+                                            let key = role.key.clone();
+                                            let checked_key = key.clone();
+                                            view! {
+                                                <label class="check">
+                                                    <input
+                                                        type="checkbox"
+                                                        name="roles"
+                                                        value=key.clone()
+                                                        prop:checked=move || {
+                                                            roles.with(|r| r.contains(&checked_key))
+                                                        }
+                                                        on:change=move |e| {
+                                                            let on = event_target_checked(&e);
+                                                            let key = key.clone();
+                                                            roles
+                                                                .update(|r| {
+                                                                    r.retain(|k| *k != key);
+                                                                    if on {
+                                                                        r.push(key);
+                                                                    }
+                                                                });
+                                                        }
+                                                    />
+                                                    {role.label}
+                                                </label>
+                                            }
+                                        })
+                                        .collect_view()
+                                }}
+                                <p class="field-error" id="roles-error">
+                                    {move || field("roles").get()}
+                                </p>
                             </fieldset>
-                            {move || already().map(|row| {
-                                let id = row.id;
-                                view! {
-                                    <div class="notice warning" role="status">
-                                        <p>{format!("{} already has a {} invitation to {} (sent {}). Resend it instead of inviting again?", row.email, row.status, row.entity_name, row.last_sent)}</p>
-                                        <button type="button" class="button primary" disabled=move || resending.get() on:click=move |_| {
-                                            resending.set(true);
-                                            spawn_local(async move {
-                                                let result = resend_invitation(id).await;
-                                                resending.set(false);
-                                                match result {
-                                                    Ok(row) => { on_done.run(format!("Invitation resent to {}.", row.email)); on_close.run(()); }
-                                                    Err(e) => resend_error.set(Some(e.to_string())),
-                                                }
-                                            });
-                                        }>"Resend"</button>
-                                        <p class="field-error" role="alert">{move || resend_error.get()}</p>
-                                    </div>
-                                }
-                            })}
-                            <p class="form-error" role="alert">{move || error().map(|e| e.summary())}</p>
+                            {move || {
+                                already()
+                                    .map(|row| {
+                                        let id = row.id;
+                                        view! {
+                                            <div class="notice warning" role="status">
+                                                <p>
+                                                    {format!(
+                                                        "{} already has a {} invitation to {} (sent {}). Resend it instead of inviting again?",
+                                                        row.email,
+                                                        row.status,
+                                                        row.entity_name,
+                                                        row.last_sent,
+                                                    )}
+                                                </p>
+                                                <button
+                                                    type="button"
+                                                    class="button primary"
+                                                    disabled=move || resending.get()
+                                                    on:click=move |_| {
+                                                        resending.set(true);
+                                                        spawn_local(async move {
+                                                            let result = resend_invitation(id).await;
+                                                            resending.set(false);
+                                                            match result {
+                                                                Ok(row) => {
+                                                                    on_done.run(format!("Invitation resent to {}.", row.email));
+                                                                    on_close.run(());
+                                                                }
+                                                                Err(e) => resend_error.set(Some(e.to_string())),
+                                                            }
+                                                        });
+                                                    }
+                                                >
+                                                    "Resend"
+                                                </button>
+                                                <p class="field-error" role="alert">
+                                                    {move || resend_error.get()}
+                                                </p>
+                                            </div>
+                                        }
+                                    })
+                            }}
+                            <p class="form-error" role="alert">
+                                {move || error().map(|e| e.summary())}
+                            </p>
                             <div class="modal-actions">
-                                <button type="button" class="button ghost" on:click=move |_| on_close.run(())>"Cancel"</button>
-                                <button type="submit" class="button primary" disabled=submit_blocked(move || action.pending().get())>
-                                    {move || if action.pending().get() { "Sending…" } else { "Send invitation" }}
+                                <button
+                                    type="button"
+                                    class="button ghost"
+                                    on:click=move |_| on_close.run(())
+                                >
+                                    "Cancel"
+                                </button>
+                                <button
+                                    type="submit"
+                                    class="button primary"
+                                    disabled=submit_blocked(move || action.pending().get())
+                                >
+                                    {move || {
+                                        if action.pending().get() {
+                                            "Sending…"
+                                        } else {
+                                            "Send invitation"
+                                        }
+                                    }}
                                 </button>
                             </div>
                         </form>
-                    }.into_any()
+                    }
+                        .into_any()
                 })}
             </Suspense>
         </Modal>

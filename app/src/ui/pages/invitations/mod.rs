@@ -125,7 +125,10 @@ pub fn InvitationsPage() -> impl IntoView {
             </label>
             <label class="filter">
                 <span>"Status"</span>
-                <select on:change=move |e| on_status(event_target_value(&e)) prop:value=move || query.get().status>
+                <select
+                    on:change=move |e| on_status(event_target_value(&e))
+                    prop:value=move || query.get().status
+                >
                     <option value="">"All statuses"</option>
                     <option value="pending">"pending"</option>
                     <option value="accepted">"accepted"</option>
@@ -148,7 +151,9 @@ pub fn InvitationsPage() -> impl IntoView {
                                         {o
                                             .entities
                                             .into_iter()
-                                            .map(|e| view! { <option value=e.id.to_string()>{e.name}</option> })
+                                            .map(|e| {
+                                                view! { <option value=e.id.to_string()>{e.name}</option> }
+                                            })
                                             .collect_view()}
                                     </select>
                                 </label>
@@ -161,7 +166,10 @@ pub fn InvitationsPage() -> impl IntoView {
             </Suspense>
             <label class="filter">
                 <span>"Sort"</span>
-                <select on:change=move |e| on_sort(event_target_value(&e)) prop:value=move || query.get().sort>
+                <select
+                    on:change=move |e| on_sort(event_target_value(&e))
+                    prop:value=move || query.get().sort
+                >
                     <option value="">"Last sent, newest first"</option>
                     <option value="sent_oldest">"Last sent, oldest first"</option>
                     <option value="expires_soonest">"Expires, soonest first"</option>
@@ -169,7 +177,9 @@ pub fn InvitationsPage() -> impl IntoView {
                 </select>
             </label>
         </form>
-        <Transition fallback=|| view! { <p class="page-loading">"Loading invitations…"</p> }>
+        <Transition fallback=|| {
+            view! { <p class="page-loading">"Loading invitations…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(page) => {
@@ -208,10 +218,17 @@ pub fn InvitationsPage() -> impl IntoView {
             })}
         </Transition>
         <Show when=move || inviting.get()>
-            <invite::InviteDialog options on_close=Callback::new(move |_| inviting.set(false)) on_done=refresh />
+            <invite::InviteDialog
+                options
+                on_close=Callback::new(move |_| inviting.set(false))
+                on_done=refresh
+            />
         </Show>
         <Show when=move || bulk_open.get()>
-            <bulk::BulkInviteDialog on_close=Callback::new(move |_| bulk_open.set(false)) on_done=refresh />
+            <bulk::BulkInviteDialog
+                on_close=Callback::new(move |_| bulk_open.set(false))
+                on_done=refresh
+            />
         </Show>
     }
 }

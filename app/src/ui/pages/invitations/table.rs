@@ -94,7 +94,11 @@ pub fn InvitationsTable(
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|r| (r.id, r.status.clone(), r.sent_count) let:row>
+                    <For
+                        each=move || rows.get()
+                        key=|r| (r.id, r.status.clone(), r.sent_count)
+                        let:row
+                    >
                         {
                             let id = row.id;
                             let status = row.status.clone();
@@ -103,10 +107,16 @@ pub fn InvitationsTable(
                             let pending = Signal::derive(move || busy.get() == Some(id));
                             view! {
                                 <tr data-email=email.clone()>
-                                    <td data-label="Email" class="strong">{email.clone()}</td>
+                                    <td data-label="Email" class="strong">
+                                        {email.clone()}
+                                    </td>
                                     <td data-label="Entity">{row.entity_name.clone()}</td>
                                     <td data-label="Roles">
-                                        {row.roles.iter().map(|r| view! { <span class="chip">{r.clone()}</span> }).collect_view()}
+                                        {row
+                                            .roles
+                                            .iter()
+                                            .map(|r| view! { <span class="chip">{r.clone()}</span> })
+                                            .collect_view()}
                                     </td>
                                     <td data-label="Status">
                                         <StatusBadge status=status.clone() />
@@ -123,37 +133,59 @@ pub fn InvitationsTable(
                                     </td>
                                     <td class="actions">
                                         <div class="row-actions">
-                                            {row.can_revoke.then(|| view! {
-                                                <ConfirmButton
-                                                    label="Revoke"
-                                                    question=format!("Revoke the invitation to {e1}?")
-                                                    confirm_label="Revoke"
-                                                    on_confirm=Callback::new(move |_| act(id, e1.clone(), RowAction::Revoke))
-                                                    pending
-                                                />
-                                            })}
-                                            {row.can_resend.then(|| view! {
-                                                <button
-                                                    type="button"
-                                                    class="button small"
-                                                    disabled=move || pending.get()
-                                                    on:click=move |_| act(id, e2.clone(), RowAction::Resend)
-                                                >
-                                                    "Resend"
-                                                </button>
-                                            })}
-                                            {row.can_delete.then(|| view! {
-                                                <ConfirmButton
-                                                    label="Delete"
-                                                    question=format!("Delete the invitation to {e3} for good?")
-                                                    confirm_label="Delete"
-                                                    on_confirm=Callback::new(move |_| act(id, e3.clone(), RowAction::Delete))
-                                                    pending
-                                                />
-                                            })}
+                                            {row
+                                                .can_revoke
+                                                .then(|| {
+                                                    view! {
+                                                        <ConfirmButton
+                                                            label="Revoke"
+                                                            question=format!("Revoke the invitation to {e1}?")
+                                                            confirm_label="Revoke"
+                                                            on_confirm=Callback::new(move |_| act(
+                                                                id,
+                                                                e1.clone(),
+                                                                RowAction::Revoke,
+                                                            ))
+                                                            pending
+                                                        />
+                                                    }
+                                                })}
+                                            {row
+                                                .can_resend
+                                                .then(|| {
+                                                    view! {
+                                                        <button
+                                                            type="button"
+                                                            class="button small"
+                                                            disabled=move || pending.get()
+                                                            on:click=move |_| act(id, e2.clone(), RowAction::Resend)
+                                                        >
+                                                            "Resend"
+                                                        </button>
+                                                    }
+                                                })}
+                                            {row
+                                                .can_delete
+                                                .then(|| {
+                                                    view! {
+                                                        <ConfirmButton
+                                                            label="Delete"
+                                                            question=format!("Delete the invitation to {e3} for good?")
+                                                            confirm_label="Delete"
+                                                            on_confirm=Callback::new(move |_| act(
+                                                                id,
+                                                                e3.clone(),
+                                                                RowAction::Delete,
+                                                            ))
+                                                            pending
+                                                        />
+                                                    }
+                                                })}
                                         </div>
                                         <p class="field-error" role="alert">
-                                            {move || row_error.get().filter(|(e, _)| *e == id).map(|(_, m)| m)}
+                                            {move || {
+                                                row_error.get().filter(|(e, _)| *e == id).map(|(_, m)| m)
+                                            }}
                                         </p>
                                     </td>
                                 </tr>
@@ -165,7 +197,12 @@ pub fn InvitationsTable(
             </table>
         </div>
         <nav class="pager" aria-label="Pages">
-            <button type="button" class="button" disabled=move || first.get() on:click=move |_| on_previous.run(())>
+            <button
+                type="button"
+                class="button"
+                disabled=move || first.get()
+                on:click=move |_| on_previous.run(())
+            >
                 "Previous"
             </button>
             <button
