@@ -40,7 +40,7 @@ struct Sink {
 
 impl Sink {
     async fn start(python: &Path, port: u16, maildir: &Path) -> Self {
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .args([
                 "-m",
                 "aiosmtpd",
@@ -62,10 +62,17 @@ impl Sink {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start listening on {port}");
     }
 
-    fn stop(mut self) {
+    fn stop(self) {}
+}
+
+/// A failing test still stops its sink.
+impl Drop for Sink {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -75,8 +75,7 @@ pub fn InviteDialog(
                                     .unwrap_or_else(|| {
                                         list.first()
                                             .map(|e| {
-                                                e
-                                                    .roles
+                                                e.roles
                                                     .iter()
                                                     .filter(|r| r.key != "operator")
                                                     .cloned()
