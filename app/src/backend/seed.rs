@@ -180,8 +180,7 @@ pub async fn seed_demo(
     }
     let invitations = seed_invitations(
         &txn,
-        &[&northwind, &contoso],
-        named_ids[1],
+        &[(&northwind, named_ids[1]), (&contoso, named_ids[3])],
         named_ids[2],
         now,
     )
@@ -209,8 +208,8 @@ pub async fn seed_demo(
 
 async fn seed_invitations<C: sea_orm::ConnectionTrait>(
     conn: &C,
-    entities: &[&entity::Model],
-    inviter: Uuid,
+    // Each entity with its admin, who sent its invitations.
+    entities: &[(&entity::Model, Uuid)],
     accepted_user: Uuid,
     now: DateTime<Utc>,
 ) -> Result<usize, ServiceError> {
@@ -231,7 +230,7 @@ async fn seed_invitations<C: sea_orm::ConnectionTrait>(
         ("desk.lead", "pending", TimeDelta::minutes(5), None),
     ];
     let mut count = 0;
-    for entity in entities {
+    for (entity, inviter) in entities {
         for (i, (local, status, ago, accepted)) in plan.iter().enumerate() {
             if accepted.is_some() && entity.slug != "northwind" {
                 continue;
@@ -249,7 +248,7 @@ async fn seed_invitations<C: sea_orm::ConnectionTrait>(
                 expires_at: Set(sent + VALIDITY),
                 sent_count: Set(1 + (i as i32 % 3)),
                 last_sent_at: Set(sent),
-                invited_by: Set(Some(inviter)),
+                invited_by: Set(Some(*inviter)),
                 accepted_user_id: Set(*accepted),
                 created_at: Set(sent - TimeDelta::days(i as i64 % 3)),
                 updated_at: Set(sent),

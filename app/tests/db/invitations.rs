@@ -172,6 +172,13 @@ async fn invite_checks_every_field_on_the_server(t: &TestDb) {
         ),
         "Choose the entity to invite into."
     );
+    // Every problem at once: no entity chosen and no role.
+    match run(operator.clone(), form("a@example.com", None, &[])).await {
+        Err(ServiceError::Invalid(errors)) => {
+            assert!(errors.get("entity").is_some() && errors.get("roles").is_some())
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
     assert_eq!(
         field(
             run(admin.clone(), form(DEMO_MEMBER, None, &["Trader"])).await,

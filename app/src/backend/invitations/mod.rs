@@ -284,9 +284,15 @@ pub async fn invite(
         }
         Err(other) => return Err(other),
     };
-    let roles = entity
-        .as_ref()
-        .and_then(|entity| errors.check("roles", check_roles(me, entity, &form.roles)));
+    let roles = match &entity {
+        Some(entity) => errors.check("roles", check_roles(me, entity, &form.roles)),
+        // Without an entity the roles cannot be checked in full, but an empty choice can.
+        None if form.roles.iter().all(|r| r.trim().is_empty()) => {
+            errors.add("roles", "Choose at least one role.");
+            None
+        }
+        None => None,
+    };
     errors.into_result()?;
     let (email, entity, roles) = (
         email.expect("checked"),
