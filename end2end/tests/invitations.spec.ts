@@ -56,6 +56,8 @@ test('invite, open the mail in the Mailbox, accept, and be signed in as the new 
 });
 
 test('Revoke kills the link; Resend revives the same record with a new link', async ({ page, browser }) => {
+  // Several browsers and sign-ins (Argon2id each): give it the slow-test allowance.
+  test.slow();
   const email = uniqueEmail('grace');
   await signedIn(page, ADMIN);
   const invitations = new InvitationsPage(page);

@@ -21,6 +21,8 @@ test("a deactivated user's open session is rejected on its next navigation", asy
 });
 
 test('changing my password keeps this session and ends the others', async ({ browser }) => {
+  // Several browsers and sign-ins (Argon2id each): give it the slow-test allowance.
+  test.slow();
   const user = freshUser('Alan');
   const first = await browser.newPage();
   const second = await browser.newPage();

@@ -1,6 +1,7 @@
 //! Pure rules and types, compiled for the server and the browser alike.
 //! No I/O, no clock, no database: time is always passed in.
 
+pub mod authorize;
 pub mod email;
 pub mod field_errors;
 pub mod ids;
@@ -10,10 +11,11 @@ pub mod password;
 pub mod permission;
 pub mod status;
 
+pub use authorize::{authorize, grantable_roles, Action, Actor, Authorized, Denied};
 pub use email::Email;
 pub use field_errors::FieldErrors;
 pub use ids::{EntityId, UserId};
 pub use name::PersonName;
 pub use password::NewPassword;
-pub use permission::{authorize, grantable_roles, Action, Actor, Denied, Permission, RoleKey};
+pub use permission::{Permission, RoleKey};
 pub use status::{InvitationStatus, UserStatus};

@@ -2,7 +2,7 @@
 //! concurrent Accept makes one user, Revoke racing Accept never ends "revoked but member", and
 //! inviting one email twice at once makes one record.
 
-use crate::invitations::{accept_form, entity_id, form, invite, tokens_mailed_to};
+use crate::invitation_support::{accept_form, entity_id, form, invite, tokens_mailed_to};
 use crate::support::prelude::*;
 use app::backend::invitations::accept::{self, LinkProblem};
 use app::backend::invitations::{self, Invited};

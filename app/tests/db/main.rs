@@ -3,7 +3,10 @@
 
 mod support;
 
+mod bulk_invite;
+mod invitation_listing;
 mod invitation_races;
+mod invitation_support;
 mod invitations;
 mod mail;
 mod schema;

@@ -255,13 +255,13 @@ pub async fn run(
     }
     // A concurrent invite of the same person makes the multi-row insert fail; checking again
     // then finds it pending and resends instead.
-    for attempt in 0..3 {
+    let mut retries = 2;
+    loop {
         match run_once(state, me, rows.clone(), meta.clone(), now).await {
-            Err(ServiceError::Db(e)) if attempt < 2 && is_unique_violation(&e) => continue,
+            Err(ServiceError::Db(e)) if retries > 0 && is_unique_violation(&e) => retries -= 1,
             other => return other,
         }
     }
-    unreachable!("the loop returns on its last attempt")
 }
 
 async fn run_once(

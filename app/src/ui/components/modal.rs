@@ -53,6 +53,19 @@ pub fn Modal(title: &'static str, on_close: Callback<()>, children: Children) ->
     }
 }
 
+/// The foot of a dialog form: Cancel, then the dialog's own button(s).
+#[component]
+pub fn ModalActions(on_close: Callback<()>, children: Children) -> impl IntoView {
+    view! {
+        <div class="modal-actions">
+            <button type="button" class="button ghost" on:click=move |_| on_close.run(())>
+                "Cancel"
+            </button>
+            {children()}
+        </div>
+    }
+}
+
 /// A status as colour and text, so it reads without colour too.
 #[component]
 pub fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {

@@ -1,5 +1,5 @@
 use crate::api::invitations::{check_bulk_invite, run_bulk_invite, BulkRowView};
-use crate::ui::components::modal::Modal;
+use crate::ui::components::modal::{Modal, ModalActions};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
@@ -180,14 +180,7 @@ pub fn BulkInviteDialog(on_close: Callback<()>, on_done: Callback<String>) -> im
                             <p class="form-error" role="alert">
                                 {move || error.get()}
                             </p>
-                            <div class="modal-actions">
-                                <button
-                                    type="button"
-                                    class="button ghost"
-                                    on:click=move |_| on_close.run(())
-                                >
-                                    "Cancel"
-                                </button>
+                            <ModalActions on_close>
                                 <button
                                     type="button"
                                     class="button primary"
@@ -200,7 +193,7 @@ pub fn BulkInviteDialog(on_close: Callback<()>, on_done: Callback<String>) -> im
                                         if checking.get() { "Checking…" } else { "Check rows" }
                                     }}
                                 </button>
-                            </div>
+                            </ModalActions>
                         </div>
                     }
                         .into_any()

@@ -1,7 +1,7 @@
 use crate::api::invitations::{resend_invitation, InviteChoices, InviteResult, InviteUser};
 use crate::api::AppError;
 use crate::ui::components::field::Field;
-use crate::ui::components::modal::Modal;
+use crate::ui::components::modal::{Modal, ModalActions};
 use crate::ui::submit_blocked;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -216,14 +216,7 @@ pub fn InviteDialog(
                             <p class="form-error" role="alert">
                                 {move || error().map(|e| e.summary())}
                             </p>
-                            <div class="modal-actions">
-                                <button
-                                    type="button"
-                                    class="button ghost"
-                                    on:click=move |_| on_close.run(())
-                                >
-                                    "Cancel"
-                                </button>
+                            <ModalActions on_close>
                                 <button
                                     type="submit"
                                     class="button primary"
@@ -237,7 +230,7 @@ pub fn InviteDialog(
                                         }
                                     }}
                                 </button>
-                            </div>
+                            </ModalActions>
                         </form>
                     }
                         .into_any()

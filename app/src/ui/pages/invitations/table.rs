@@ -103,8 +103,22 @@ pub fn InvitationsTable(
                             let id = row.id;
                             let status = row.status.clone();
                             let email = row.email.clone();
-                            let (e1, e2, e3) = (email.clone(), email.clone(), email.clone());
                             let pending = Signal::derive(move || busy.get() == Some(id));
+                            let run = Callback::new({
+                                let email = email.clone();
+                                move |action| act(id, email.clone(), action)
+                            });
+                            let confirmed = move |label: &'static str, action, question: String| {
+                                view! {
+                                    <ConfirmButton
+                                        label
+                                        question
+                                        confirm_label=label
+                                        on_confirm=Callback::new(move |_| run.run(action))
+                                        pending
+                                    />
+                                }
+                            };
                             view! {
                                 <tr data-email=email.clone()>
                                     <td data-label="Email" class="strong">
@@ -135,21 +149,11 @@ pub fn InvitationsTable(
                                         <div class="row-actions">
                                             {row
                                                 .can_revoke
-                                                .then(|| {
-                                                    view! {
-                                                        <ConfirmButton
-                                                            label="Revoke"
-                                                            question=format!("Revoke the invitation to {e1}?")
-                                                            confirm_label="Revoke"
-                                                            on_confirm=Callback::new(move |_| act(
-                                                                id,
-                                                                e1.clone(),
-                                                                RowAction::Revoke,
-                                                            ))
-                                                            pending
-                                                        />
-                                                    }
-                                                })}
+                                                .then(|| confirmed(
+                                                    "Revoke",
+                                                    RowAction::Revoke,
+                                                    format!("Revoke the invitation to {email}?"),
+                                                ))}
                                             {row
                                                 .can_resend
                                                 .then(|| {
@@ -158,7 +162,7 @@ pub fn InvitationsTable(
                                                             type="button"
                                                             class="button small"
                                                             disabled=move || pending.get()
-                                                            on:click=move |_| act(id, e2.clone(), RowAction::Resend)
+                                                            on:click=move |_| run.run(RowAction::Resend)
                                                         >
                                                             "Resend"
                                                         </button>
@@ -166,21 +170,11 @@ pub fn InvitationsTable(
                                                 })}
                                             {row
                                                 .can_delete
-                                                .then(|| {
-                                                    view! {
-                                                        <ConfirmButton
-                                                            label="Delete"
-                                                            question=format!("Delete the invitation to {e3} for good?")
-                                                            confirm_label="Delete"
-                                                            on_confirm=Callback::new(move |_| act(
-                                                                id,
-                                                                e3.clone(),
-                                                                RowAction::Delete,
-                                                            ))
-                                                            pending
-                                                        />
-                                                    }
-                                                })}
+                                                .then(|| confirmed(
+                                                    "Delete",
+                                                    RowAction::Delete,
+                                                    format!("Delete the invitation to {email} for good?"),
+                                                ))}
                                         </div>
                                         <p class="field-error" role="alert">
                                             {move || {
