@@ -70,6 +70,7 @@ fmt:
 bench: tools
 	cargo bench -p server --bench sign_in
 	cargo bench -p server --bench bulk_invite
+	cargo bench -p server --bench directory
 	bash .ci/measure-footprint.sh
 
 clean-test-dbs:

@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;
+pub mod directory;
 pub mod error;
 pub mod invitations;
 pub mod mailbox;

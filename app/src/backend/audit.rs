@@ -127,6 +127,22 @@ fn row(ctx: &AuditContext, change: Change, now: DateTime<Utc>) -> audit_event::A
     }
 }
 
+/// The latest events about one target (a user's audit trail), newest first.
+pub async fn for_target<C: ConnectionTrait>(
+    conn: &C,
+    target_id: Uuid,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    audit_event::Entity::find()
+        .filter(audit_event::Column::TargetId.eq(target_id))
+        .order_by_desc(audit_event::Column::At)
+        .order_by_desc(audit_event::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
 /// Writes the audit row of `change` in the caller's transaction and returns the event to publish
 /// after it commits.
 pub async fn record<C: ConnectionTrait>(

@@ -92,6 +92,10 @@ impl Db {
         })
     }
 
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
     /// For queries that change nothing.
     pub fn read(&self) -> &DatabaseConnection {
         &self.read

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod entities;
 pub mod entity;
 pub mod error;

@@ -186,6 +186,36 @@ pub async fn end_own(
     Ok(())
 }
 
+/// An admin ends one session of a user (`Some`) or all of them (`None`).
+pub async fn end_for_user(
+    state: &super::AppState,
+    me: &SessionUser,
+    user_id: Uuid,
+    session_id: Option<Uuid>,
+    meta: RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<u64, ServiceError> {
+    use super::users::lifecycle::load_for;
+    let txn = state.db.begin().await?;
+    let target = load_for(&txn, me, crate::domain::Action::ManageUsers, user_id).await?;
+    let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(id) = session_id {
+        query = query.filter(session::Column::Id.eq(id));
+    }
+    let ended = query.exec(&txn).await?.rows_affected;
+    if session_id.is_some() && ended == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    let change = match session_id {
+        Some(id) => Change::user("session.ended", &target).before(json!({ "session": id })),
+        None => Change::user("sessions.ended_all", &target).after(json!({ "ended": ended })),
+    };
+    let event = audit::record(&txn, &me.audit(meta), change, now).await?;
+    txn.commit().await?;
+    state.events.publish([event]);
+    Ok(ended)
+}
+
 /// Sign-out: the session is gone from the database, whatever the browser keeps.
 pub async fn end_by_token(
     db: &Db,

@@ -12,8 +12,14 @@ use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Ro
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 use pages::{
-    accept_invitation::AcceptInvitationPage, account::AccountPage, home::HomePage,
-    invitations::InvitationsPage, mailbox::MailboxPage, not_found::NotFound, sign_in::SignInPage,
+    accept_invitation::AcceptInvitationPage,
+    account::AccountPage,
+    home::HomePage,
+    invitations::InvitationsPage,
+    mailbox::MailboxPage,
+    not_found::NotFound,
+    sign_in::SignInPage,
+    users::{DirectoryPage, UserPage},
 };
 
 /// The HTML document. Its inline scripts carry the request's nonce, which the server's
@@ -73,6 +79,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("users") view=DirectoryPage />
+                    <Route path=path!("users/:id") view=UserPage />
                     <Route path=path!("invitations") view=InvitationsPage />
                     <Route path=path!("mailbox") view=MailboxPage />
                 </ParentRoute>

@@ -4,6 +4,7 @@
 mod support;
 
 mod bulk_invite;
+mod directory;
 mod invitation_listing;
 mod invitation_races;
 mod invitation_support;
@@ -12,4 +13,5 @@ mod mail;
 mod schema;
 mod sessions;
 mod sign_in;
+mod user_lifecycle;
 mod users;

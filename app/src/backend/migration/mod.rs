@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_schema;
 mod m0002_seed_roles;
+mod m0003_directory_search;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_schema::Migration),
             Box::new(m0002_seed_roles::Migration),
+            Box::new(m0003_directory_search::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ pub fn Header(me: Me) -> impl IntoView {
                 "Usher"
             </a>
             <nav class="nav" aria-label="Main">
+                {me.is_admin.then(|| view! { <A href="/users">"Users"</A> })}
                 {me.can_invite.then(|| view! { <A href="/invitations">"Invitations"</A> })}
                 {me.mailbox.then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
                 <A href="/account">"My account"</A>

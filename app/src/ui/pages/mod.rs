@@ -5,6 +5,7 @@ pub mod invitations;
 pub mod mailbox;
 pub mod not_found;
 pub mod sign_in;
+pub mod users;
 
 use crate::api::AppError;
 use leptos_router::hooks::use_navigate;

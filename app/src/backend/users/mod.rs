@@ -1,8 +1,11 @@
 //! Users: creation, status changes and passwords. Each change is one transaction with its audit row.
 
+pub mod lifecycle;
+
 use super::audit::{self, AuditContext, Change, RequestMeta};
 use super::entity::user;
 use super::error::{is_unique_violation, ServiceError};
+use super::events::AdminEvent;
 use super::passwords::PasswordGate;
 use super::sessions::{self, SessionUser};
 use super::{roles, Db};
@@ -127,8 +130,8 @@ pub async fn find_by_email<C: ConnectionTrait>(
 
 fn status_action(from: UserStatus, to: UserStatus) -> &'static str {
     match (from, to) {
-        (_, UserStatus::Inactive) => "user.deactivated",
         (UserStatus::Deleted, _) => "user.restored",
+        (_, UserStatus::Inactive) => "user.deactivated",
         (_, UserStatus::Deleted) => "user.deleted",
         (UserStatus::Inactive, UserStatus::Active) => "user.reactivated",
         _ => "user.status_changed",
@@ -153,13 +156,27 @@ pub async fn set_status(
     let from = UserStatus::parse(&current.status)
         .ok_or_else(|| ServiceError::Internal("unknown status".into()))?;
     if expected_version.is_some_and(|v| v != current.version) {
-        return Err(ServiceError::Conflict(
-            "This user was changed by someone else.".into(),
-        ));
+        return Err(changed_meanwhile());
     }
     if from == to {
         return Ok(current);
     }
+    apply_status(&txn, &current, from, to, ctx, now).await?;
+    let after = find(&txn, user_id).await?.ok_or(ServiceError::NotFound)?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Writes a status change decided on `current`: conditional on its version, ending every
+/// session when the user may no longer sign in, with its audit row. In the caller's transaction.
+pub(crate) async fn apply_status<C: ConnectionTrait>(
+    txn: &C,
+    current: &user::Model,
+    from: UserStatus,
+    to: UserStatus,
+    ctx: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<AdminEvent, ServiceError> {
     let deleted = to == UserStatus::Deleted;
     let updated = user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(to.as_str()))
@@ -171,25 +188,30 @@ pub async fn set_status(
             user::Column::DeletedBy,
             Expr::value(if deleted { ctx.actor.id } else { None }),
         )
-        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::Id.eq(current.id))
         .filter(user::Column::Version.eq(current.version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(ServiceError::Conflict(
-            "This user was changed by someone else.".into(),
-        ));
+        return Err(changed_meanwhile());
     }
-    if !to.can_sign_in() {
-        sessions::end_all_for_user(&txn, user_id, None).await?;
+    let ended = if to.can_sign_in() {
+        0
+    } else {
+        sessions::end_all_for_user(txn, current.id, None).await?
+    };
+    let mut after = json!({ "status": to.as_str() });
+    if ended > 0 {
+        after["sessions_ended"] = json!(ended);
     }
-    let change = Change::user(status_action(from, to), &current)
+    let change = Change::user(status_action(from, to), current)
         .before(json!({ "status": from.as_str() }))
-        .after(json!({ "status": to.as_str() }));
-    audit::record(&txn, ctx, change, now).await?;
-    let after = find(&txn, user_id).await?.ok_or(ServiceError::NotFound)?;
-    txn.commit().await?;
-    Ok(after)
+        .after(after);
+    Ok(audit::record(txn, ctx, change, now).await?)
+}
+
+pub fn changed_meanwhile() -> ServiceError {
+    ServiceError::Conflict("This user was changed by someone else.".into())
 }
 
 /// The form a person fills in to change their own password.

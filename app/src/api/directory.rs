@@ -1,0 +1,318 @@
+//! Server functions of the User Directory and of a user's page.
+
+use super::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One row of the directory: a user, or a pending invitation shown as a Pending person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRow {
+    pub id: Uuid,
+    /// False for a pending invitation (its page is the Invitations table).
+    pub is_user: bool,
+    pub name: String,
+    pub email: String,
+    pub entity_name: String,
+    pub roles: Vec<String>,
+    /// active, pending, inactive or deleted.
+    pub status: String,
+    /// `3 hours ago`, or empty for never.
+    pub last_sign_in: String,
+    /// The exact time, for a tooltip.
+    pub last_sign_in_exact: String,
+    pub version: i32,
+    /// deactivate, reactivate, delete, restore: what this viewer may do now.
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DirectoryQuery {
+    /// Comma-separated statuses; empty means the default (all but deleted).
+    pub status: String,
+    pub entity: String,
+    pub q: String,
+    pub sort: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryPage {
+    pub rows: Vec<DirectoryRow>,
+    pub total: u64,
+    /// False when there are more than `total` (counting stops there to stay fast).
+    pub total_exact: bool,
+    pub next: Option<String>,
+    /// The search this page answers, so a slow answer to an older search is recognised.
+    pub q: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityChoice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// What the directory's filters offer this viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryChoices {
+    /// Operators filter by entity (or see all); an entity admin sees their own only.
+    pub entities: Vec<EntityChoice>,
+    pub choose_entity: bool,
+}
+
+/// Statuses as the URL carries them (`active,pending`), defaulting to all but deleted.
+pub fn parse_statuses(text: &str) -> Vec<String> {
+    const KNOWN: [&str; 4] = ["active", "pending", "inactive", "deleted"];
+    let chosen: Vec<String> = KNOWN
+        .iter()
+        .filter(|s| text.split(',').any(|t| t.trim() == **s))
+        .map(|s| s.to_string())
+        .collect();
+    if chosen.is_empty() {
+        KNOWN[..3].iter().map(|s| s.to_string()).collect()
+    } else {
+        chosen
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod convert {
+    use super::*;
+    use crate::api::time::{relative, when};
+    use crate::backend::directory::{display_name, Item, Row};
+    use crate::backend::entity::user;
+    use crate::backend::sessions::SessionUser;
+    use crate::backend::users::lifecycle::available;
+    use crate::domain::UserStatus;
+    use chrono::{DateTime, Utc};
+
+    pub fn user_row(
+        me: &SessionUser,
+        u: &user::Model,
+        entity_name: String,
+        roles: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> DirectoryRow {
+        let status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Inactive);
+        DirectoryRow {
+            id: u.id,
+            is_user: true,
+            name: u.name.clone(),
+            email: u.email.clone(),
+            entity_name,
+            roles,
+            status: status.as_str().into(),
+            last_sign_in: u
+                .last_login_at
+                .map(|t| relative(t, now))
+                .unwrap_or_default(),
+            last_sign_in_exact: u.last_login_at.map(when).unwrap_or_default(),
+            version: u.version,
+            actions: available(me, u.id, u.entity_id, status)
+                .into_iter()
+                .map(|a| a.as_str().to_string())
+                .collect(),
+        }
+    }
+
+    pub fn row(me: &SessionUser, row: Row, now: DateTime<Utc>) -> DirectoryRow {
+        let roles = row.roles.iter().map(|r| r.label().to_string()).collect();
+        match &row.item {
+            Item::User(u) => user_row(me, u, row.entity_name.clone(), roles, now),
+            Item::Invitation(i) => DirectoryRow {
+                id: i.id,
+                is_user: false,
+                name: display_name(&row),
+                email: i.email.clone(),
+                entity_name: row.entity_name.clone(),
+                roles,
+                status: "pending".into(),
+                last_sign_in: String::new(),
+                last_sign_in_exact: String::new(),
+                version: i.version,
+                actions: Vec::new(),
+            },
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "directory_options")]
+pub async fn directory_options() -> Result<DirectoryChoices, AppError> {
+    use super::context;
+    use crate::backend::entity::entity;
+    use crate::domain::{authorize, Action, EntityId};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let (state, me) = context::require_session().await?;
+    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
+    authorize(&me.actor, Action::ReadUsers, scope).map_err(crate::backend::ServiceError::from)?;
+    let entities = if me.actor.operator {
+        entity::Entity::find()
+            .order_by_asc(entity::Column::Name)
+            .all(state.db.read())
+            .await?
+    } else {
+        vec![me.entity.clone()]
+    };
+    Ok(DirectoryChoices {
+        choose_entity: me.actor.operator,
+        entities: entities
+            .into_iter()
+            .map(|e| EntityChoice {
+                id: e.id,
+                name: e.name,
+            })
+            .collect(),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "list_directory", input = Json)]
+pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError> {
+    use super::context;
+    use crate::backend::directory::{self, Cursor, Filter, Sort};
+    use crate::domain::UserStatus;
+    let (state, me) = context::require_session().await?;
+    let now = context::now();
+    let filter = Filter {
+        statuses: parse_statuses(&query.status)
+            .iter()
+            .filter_map(|s| UserStatus::parse(s))
+            .collect(),
+        entity_id: Uuid::parse_str(query.entity.trim()).ok(),
+        search: query.q.clone(),
+        sort: Sort::parse(&query.sort),
+        after: Cursor::decode(&query.after),
+        limit: 50,
+    };
+    let page = directory::list(state.db.read(), &me, &filter, now).await?;
+    Ok(DirectoryPage {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|r| convert::row(&me, r, now))
+            .collect(),
+        total: page.total,
+        total_exact: page.total_exact,
+        next: page.next.map(|c| c.encode()),
+        q: query.q,
+    })
+}
+
+/// Deactivate, Reactivate, Delete or Restore, decided on the version the admin saw.
+#[server(prefix = "/api", endpoint = "change_user_status")]
+pub async fn change_user_status(
+    id: Uuid,
+    action: String,
+    version: i32,
+) -> Result<DirectoryRow, AppError> {
+    use super::context;
+    use crate::backend::users::lifecycle::{change_status, StatusAction};
+    use crate::backend::{directory, roles, ServiceError};
+    let (state, me) = context::require_session().await?;
+    let action = StatusAction::parse(&action)
+        .ok_or_else(|| ServiceError::Conflict("Unknown action.".into()))?;
+    let now = context::now();
+    let user = change_status(&state, &me, id, action, version, context::meta(), now).await?;
+    let roles = roles::labels(&roles::roles_of(state.db.read(), user.id).await?);
+    let entity = directory::entity_name(state.db.read(), user.entity_id).await?;
+    Ok(convert::user_row(&me, &user, entity, roles, now))
+}
+
+/// One line of a user's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub id: Uuid,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub change: String,
+}
+
+/// Everything the user page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub row: DirectoryRow,
+    /// Empty when mail goes to the account email.
+    pub contact_email: String,
+    pub created: String,
+    pub updated: String,
+    pub sessions: Vec<super::account::SessionView>,
+    pub can_end_sessions: bool,
+    pub audit: Vec<AuditLine>,
+}
+
+#[server(prefix = "/api", endpoint = "get_user")]
+pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
+    use super::account::{describe_user_agent, SessionView};
+    use super::context;
+    use super::time::when;
+    use crate::backend::users::lifecycle::load_for;
+    use crate::backend::{audit, directory, roles, sessions};
+    use crate::domain::{authorize, Action, EntityId};
+    let (state, me) = context::require_session().await?;
+    let now = context::now();
+    let db = state.db.read();
+    let user = load_for(db, &me, Action::ReadUsers, id).await?;
+    let roles = roles::labels(&roles::roles_of(db, id).await?);
+    let entity = directory::entity_name(db, user.entity_id).await?;
+    let can_end_sessions = authorize(
+        &me.actor,
+        Action::ManageUsers,
+        Some(EntityId(user.entity_id)),
+    )
+    .is_ok();
+    let sessions = sessions::list_for_user(db, id, &state.config, now)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            browser: describe_user_agent(s.user_agent.as_deref().unwrap_or("")),
+            ip: s.ip.unwrap_or_else(|| "unknown".into()),
+            created: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+            current: s.id == me.session_id,
+        })
+        .collect();
+    let audit = audit::for_target(db, id, 50)
+        .await?
+        .into_iter()
+        .map(|e| AuditLine {
+            id: e.id,
+            at: when(e.at),
+            actor: e.actor_label,
+            action: e.action,
+            change: match (e.before, e.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => a,
+                (Some(b), None) => b,
+                (None, None) => String::new(),
+            },
+        })
+        .collect();
+    Ok(UserDetail {
+        contact_email: user.contact_email.clone().unwrap_or_default(),
+        created: when(user.created_at),
+        updated: when(user.updated_at),
+        row: convert::user_row(&me, &user, entity, roles, now),
+        sessions,
+        can_end_sessions,
+        audit,
+    })
+}
+
+/// End session (`session` given) or End all, for an admin on the user's page.
+#[server(prefix = "/api", endpoint = "end_user_sessions")]
+pub async fn end_user_sessions(user: Uuid, session: Option<Uuid>) -> Result<u64, AppError> {
+    use super::context;
+    let (state, me) = context::require_session().await?;
+    Ok(crate::backend::sessions::end_for_user(
+        &state,
+        &me,
+        user,
+        session,
+        context::meta(),
+        context::now(),
+    )
+    .await?)
+}

@@ -1,0 +1,302 @@
+//! A user's page: profile, status actions, sessions (End session, End all) and audit trail.
+
+use super::actions::{action_label, asks_first, run_action, StatusDialog};
+use super::table::status_label;
+use crate::api::directory::{end_user_sessions, get_user, DirectoryRow, UserDetail};
+use crate::ui::components::confirm::ConfirmButton;
+use crate::ui::pages::go_to_sign_in_if_ended;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .get()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+    });
+    let reload = RwSignal::new(0u32);
+    let detail = Resource::new(
+        move || (id.get(), reload.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_user(id).await,
+                None => Err(crate::api::AppError::NotFound),
+            }
+        },
+    );
+    let notice = RwSignal::new(None::<String>);
+    let on_changed = Callback::new(move |(_, message): (DirectoryRow, String)| {
+        notice.set(Some(message));
+        reload.update(|n| *n += 1);
+    });
+    view! {
+        <p class="crumbs">
+            <a href="/users">"← Users"</a>
+        </p>
+        <p class="notice success" role="status" hidden=move || notice.get().is_none()>
+            {move || notice.get()}
+        </p>
+        <Transition fallback=|| {
+            view! { <p class="page-loading">"Loading user…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <UserView d on_changed notice reload /> }.into_any(),
+                    Err(error) => {
+                        go_to_sign_in_if_ended(&error);
+                        view! {
+                            <Title text="User" />
+                            <p class="notice error" role="alert">
+                                {error.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserView(
+    d: UserDetail,
+    on_changed: Callback<(DirectoryRow, String)>,
+    notice: RwSignal<Option<String>>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let row = d.row.clone();
+    let asking = RwSignal::new(None::<(DirectoryRow, String)>);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let buttons = row
+        .actions
+        .iter()
+        .map(|action| {
+            let action = action.clone();
+            let row = row.clone();
+            view! {
+                <button
+                    type="button"
+                    class=if asks_first(&action) { "button danger-ghost" } else { "button" }
+                    disabled=move || busy.get()
+                    on:click=move |_| {
+                        error.set(None);
+                        if asks_first(&action) {
+                            asking.set(Some((row.clone(), action.clone())));
+                        } else {
+                            run_action(
+                                row.clone(),
+                                action.clone(),
+                                busy,
+                                on_changed,
+                                Callback::new(move |m| error.set(Some(m))),
+                            );
+                        }
+                    }
+                >
+                    {action_label(&action)}
+                </button>
+            }
+        })
+        .collect_view();
+    let contact = if d.contact_email.is_empty() {
+        "Same as account email".to_string()
+    } else {
+        d.contact_email.clone()
+    };
+    view! {
+        <Title text=row.name.clone() />
+        <div class="page-head">
+            <h1>
+                {row.name.clone()} " "
+                <span class=format!("badge {}", row.status)>{status_label(&row.status)}</span>
+            </h1>
+            <div class="actions">{buttons}</div>
+        </div>
+        <p class="form-error" role="alert">
+            {move || error.get()}
+        </p>
+        <section class="card" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Profile"</h2>
+            <dl class="facts">
+                <dt>"Account email"</dt>
+                <dd>{row.email.clone()}</dd>
+                <dt>"Contact email"</dt>
+                <dd>{contact}</dd>
+                <dt>"Entity"</dt>
+                <dd>{row.entity_name.clone()}</dd>
+                <dt>"Roles"</dt>
+                <dd>
+                    {row
+                        .roles
+                        .iter()
+                        .map(|r| view! { <span class="chip">{r.clone()}</span> })
+                        .collect_view()}
+                </dd>
+                <dt>"Last sign-in"</dt>
+                <dd>
+                    {if row.last_sign_in_exact.is_empty() {
+                        "Never".to_string()
+                    } else {
+                        row.last_sign_in_exact.clone()
+                    }}
+                </dd>
+                <dt>"Created"</dt>
+                <dd>{d.created.clone()}</dd>
+                <dt>"Updated"</dt>
+                <dd>{d.updated.clone()}</dd>
+            </dl>
+        </section>
+        <Sessions d=d.clone() notice reload />
+        <section class="card" aria-labelledby="audit-title">
+            <h2 id="audit-title">"Audit trail"</h2>
+            {if d.audit.is_empty() {
+                view! { <p class="muted">"Nothing recorded yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="audit-trail">
+                        {d
+                            .audit
+                            .iter()
+                            .map(|line| {
+                                view! {
+                                    <li>
+                                        <span class="mono small">{line.action.clone()}</span>
+                                        " by "
+                                        <span class="strong">{line.actor.clone()}</span>
+                                        <span class="muted small">{format!(" · {}", line.at)}</span>
+                                        {(!line.change.is_empty())
+                                            .then(|| {
+                                                view! {
+                                                    <div class="mono small muted">{line.change.clone()}</div>
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
+        <StatusDialog asking on_changed />
+    }
+}
+
+#[component]
+fn Sessions(
+    d: UserDetail,
+    notice: RwSignal<Option<String>>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let user = d.row.id;
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let end = move |session: Option<Uuid>| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = end_user_sessions(user, session).await;
+            busy.set(false);
+            match result {
+                Ok(n) => {
+                    notice.set(Some(match session {
+                        Some(_) => "Session ended.".to_string(),
+                        None => format!("{n} session(s) ended."),
+                    }));
+                    reload.update(|r| *r += 1);
+                }
+                Err(e) => {
+                    go_to_sign_in_if_ended(&e);
+                    error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    let can_end = d.can_end_sessions;
+    let count = d.sessions.len();
+    view! {
+        <section class="card" aria-labelledby="sessions-title">
+            <div class="card-head">
+                <h2 id="sessions-title">"Sessions"</h2>
+                {(can_end && count > 0)
+                    .then(|| {
+                        view! {
+                            <ConfirmButton
+                                label="End all"
+                                question=format!("End all {count} session(s)?")
+                                confirm_label="End all"
+                                pending=busy
+                                on_confirm=Callback::new(move |_| end(None))
+                            />
+                        }
+                    })}
+            </div>
+            <p class="form-error" role="alert">
+                {move || error.get()}
+            </p>
+            {if d.sessions.is_empty() {
+                view! { <p class="muted">"Not signed in anywhere."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Browser"</th>
+                                    <th scope="col">"IP address"</th>
+                                    <th scope="col">"Created"</th>
+                                    <th scope="col">"Last seen"</th>
+                                    <th scope="col">
+                                        <span class="visually-hidden">"Actions"</span>
+                                    </th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {d
+                                    .sessions
+                                    .iter()
+                                    .map(|s| {
+                                        let id = s.id;
+                                        view! {
+                                            <tr>
+                                                <td data-label="Browser">{s.browser.clone()}</td>
+                                                <td data-label="IP address" class="mono">
+                                                    {s.ip.clone()}
+                                                </td>
+                                                <td data-label="Created">{s.created.clone()}</td>
+                                                <td data-label="Last seen">{s.last_seen.clone()}</td>
+                                                <td class="actions">
+                                                    {can_end
+                                                        .then(|| {
+                                                            view! {
+                                                                <ConfirmButton
+                                                                    label="End session"
+                                                                    question=format!("End the session on {}?", s.browser)
+                                                                    confirm_label="End session"
+                                                                    pending=busy
+                                                                    on_confirm=Callback::new(move |_| end(Some(id)))
+                                                                />
+                                                            }
+                                                        })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,238 @@
+//! The User Directory: search as you type, filters and sort in the URL, keyset pages, status
+//! badges, row click to the user's page and a ⋮ menu of quick actions per row.
+
+mod actions;
+mod detail;
+mod table;
+
+pub use detail::UserPage;
+
+use crate::api::directory::{directory_options, list_directory, parse_statuses, DirectoryQuery};
+use crate::ui::pages::go_to_sign_in_if_ended;
+use crate::ui::pages::invitations::encode;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+const STATUSES: [(&str, &str); 4] = [
+    ("active", "Active"),
+    ("pending", "Pending"),
+    ("inactive", "Inactive"),
+    ("deleted", "Deleted"),
+];
+
+fn href(q: &DirectoryQuery) -> String {
+    let pairs = [
+        ("q", &q.q),
+        ("status", &q.status),
+        ("entity", &q.entity),
+        ("sort", &q.sort),
+        ("after", &q.after),
+    ];
+    let query: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    if query.is_empty() {
+        "/users".into()
+    } else {
+        format!("/users?{}", query.join("&"))
+    }
+}
+
+#[component]
+pub fn DirectoryPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let p = params.get();
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        DirectoryQuery {
+            status: get("status"),
+            entity: get("entity"),
+            q: get("q"),
+            sort: get("sort"),
+            after: get("after"),
+        }
+    });
+    // Each change of the query fetches again; an answer to an older query never replaces a
+    // newer one (the resource keeps only the latest run's result).
+    let list = Resource::new(move || query.get(), list_directory);
+    let options = Resource::new(|| (), |_| directory_options());
+    let earlier = RwSignal::new(Vec::<String>::new());
+    let notice = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let go = Callback::new(move |(q, replace): (DirectoryQuery, bool)| {
+        navigate(
+            &href(&q),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    // A filter change starts again at the first page.
+    let set = move |change: &dyn Fn(&mut DirectoryQuery), replace: bool| {
+        let mut q = query.get_untracked();
+        change(&mut q);
+        q.after.clear();
+        earlier.set(Vec::new());
+        go.run((q, replace));
+    };
+    let chosen = Memo::new(move |_| parse_statuses(&query.get().status));
+    let toggle_status = move |status: &'static str, on: bool| {
+        let mut list = chosen.get_untracked();
+        list.retain(|s| s != status);
+        if on {
+            list.push(status.to_string());
+        }
+        let text = STATUSES
+            .iter()
+            .filter(|(s, _)| list.iter().any(|c| c == s))
+            .map(|(s, _)| *s)
+            .collect::<Vec<_>>()
+            .join(",");
+        set(&|q| q.status = text.clone(), false);
+    };
+
+    view! {
+        <Title text="Users" />
+        <div class="page-head">
+            <h1>"Users"</h1>
+            <div class="actions">
+                <a class="button" href="/invitations">
+                    "Invitations"
+                </a>
+            </div>
+        </div>
+        <p class="notice success" role="status" hidden=move || notice.get().is_none()>
+            {move || notice.get()}
+        </p>
+        <form class="filters" role="search" on:submit=|e| e.prevent_default()>
+            <label class="filter grow">
+                <span>"Search"</span>
+                <input
+                    type="search"
+                    name="q"
+                    placeholder="Name or email"
+                    autocomplete="off"
+                    prop:value=move || query.get().q
+                    on:input=move |e| {
+                        let text = event_target_value(&e);
+                        set(&|q| q.q = text.clone(), true);
+                    }
+                />
+            </label>
+            <fieldset class="filter status-filter">
+                <legend>"Status"</legend>
+                {STATUSES
+                    .into_iter()
+                    .map(|(status, label)| {
+                        view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    name="status"
+                                    value=status
+                                    prop:checked=move || chosen.get().iter().any(|s| s == status)
+                                    on:change=move |e| toggle_status(status, event_target_checked(&e))
+                                />
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match options.await {
+                        Ok(o) if o.choose_entity => {
+                            view! {
+                                <label class="filter">
+                                    <span>"Entity"</span>
+                                    <select
+                                        name="entity"
+                                        on:change=move |e| {
+                                            let value = event_target_value(&e);
+                                            set(&|q| q.entity = value.clone(), false);
+                                        }
+                                        prop:value=move || query.get().entity
+                                    >
+                                        <option value="">"All entities"</option>
+                                        {o
+                                            .entities
+                                            .into_iter()
+                                            .map(|e| {
+                                                view! { <option value=e.id.to_string()>{e.name}</option> }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                </label>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
+            <label class="filter">
+                <span>"Sort"</span>
+                <select
+                    name="sort"
+                    on:change=move |e| {
+                        let value = event_target_value(&e);
+                        set(&|q| q.sort = value.clone(), false);
+                    }
+                    prop:value=move || query.get().sort
+                >
+                    <option value="">"Name"</option>
+                    <option value="email">"Email"</option>
+                    <option value="last_sign_in">"Last sign-in"</option>
+                    <option value="created">"Created"</option>
+                </select>
+            </label>
+        </form>
+        <Transition fallback=|| {
+            view! { <p class="page-loading">"Loading users…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) => {
+                        view! {
+                            <table::DirectoryTable
+                                page
+                                first=Signal::derive(move || query.get().after.is_empty())
+                                on_next=Callback::new(move |next: String| {
+                                    let mut q = query.get_untracked();
+                                    earlier.update(|e| e.push(q.after.clone()));
+                                    q.after = next;
+                                    go.run((q, false));
+                                })
+                                on_previous=Callback::new(move |_| {
+                                    let mut q = query.get_untracked();
+                                    let mut stack = earlier.get_untracked();
+                                    q.after = stack.pop().unwrap_or_default();
+                                    earlier.set(stack);
+                                    go.run((q, false));
+                                })
+                                notice
+                            />
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        go_to_sign_in_if_ended(&error);
+                        view! {
+                            <p class="notice error" role="alert">
+                                {error.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

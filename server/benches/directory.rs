@@ -1,0 +1,325 @@
+//! The User Directory at a million users, on SQLite and on PostgreSQL.
+//!
+//! 1. Query level (the service the server function calls): substring search of 3+ characters
+//!    (targets p99 ≤ 20 ms for the first 50 rows), prefix search (p99 ≤ 5 ms), and page 1,000
+//!    against page 1 (≤ 1.2×). Also prints the query plans of the searches.
+//! 2. HTTP: the signed-in `list_directory` server function over loopback with keep-alive
+//!    connections (target ≥ 5,000 requests/s, p99 ≤ 10 ms).
+//!
+//! The seeded databases are kept between runs (`target/bench-directory-<n>.db` and the
+//! PostgreSQL database `usher_bench_directory_<n>`), so only the first run pays for the seed.
+//! `USHER_BENCH_USERS` changes the size (default 1,000,000); `USHER_BENCH_SKIP_PG=1` skips
+//! PostgreSQL. Run with `cargo bench -p server --bench directory` (or `make bench`).
+
+use app::backend::config::Config;
+use app::backend::directory::{self, Cursor, Filter};
+use app::backend::seed::{self, DEMO_OPERATOR, DEMO_PASSWORD};
+use app::backend::sessions::SessionUser;
+use app::backend::{auth, sessions, AppState, Db};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const RUNS: usize = 200;
+const HTTP_CONNECTIONS: usize = 16;
+const HTTP_SECONDS: u64 = 10;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Runs the listing `RUNS` times per term and reports p50 and p99 over all of them.
+async fn searches(db: &Db, me: &SessionUser, kind: &str, terms: &[&str]) -> Duration {
+    let mut all = Vec::new();
+    for term in terms {
+        let filter = Filter {
+            search: term.to_string(),
+            ..Filter::default()
+        };
+        let now = chrono::Utc::now();
+        let first = directory::list(db.read(), me, &filter, now).await.unwrap();
+        let mut times = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            directory::list(db.read(), me, &filter, now).await.unwrap();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "    {kind:<9} {:<16} {:>5} rows of {:>6}{}  p50 {:>9}  p99 {:>9}",
+            format!("{term:?}"),
+            first.rows.len(),
+            first.total,
+            if first.total_exact { " " } else { "+" },
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99))
+        );
+        all.extend(times);
+    }
+    all.sort();
+    let p99 = percentile(&all, 0.99);
+    println!(
+        "    {kind:<9} all terms: p50 {}  p99 {}",
+        ms(percentile(&all, 0.5)),
+        ms(p99)
+    );
+    p99
+}
+
+async fn page_times(db: &Db, me: &SessionUser, after: Option<Cursor>) -> Duration {
+    let filter = Filter {
+        after,
+        ..Filter::default()
+    };
+    let now = chrono::Utc::now();
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        directory::list(db.read(), me, &filter, now).await.unwrap();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    percentile(&times, 0.5)
+}
+
+/// The plan of the search for `term`, as the database explains it.
+async fn explain(db: &Db, term: &str) {
+    let backend = db.backend();
+    let (prefix, sql) = match backend {
+        DbBackend::Sqlite => (
+            "EXPLAIN QUERY PLAN",
+            format!(
+                "SELECT id FROM users WHERE users.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH '\"{term}\"') ORDER BY sort_name, id LIMIT 51"
+            ),
+        ),
+        _ => (
+            "EXPLAIN",
+            format!(
+                "SELECT id FROM users WHERE sort_name LIKE '%{term}%' OR email_normalized LIKE '%{term}%' ORDER BY sort_name, id LIMIT 51"
+            ),
+        ),
+    };
+    let rows = db
+        .read()
+        .query_all(Statement::from_string(backend, format!("{prefix} {sql}")))
+        .await
+        .unwrap();
+    println!("    plan for {term:?}:");
+    for row in rows {
+        let line: String = match backend {
+            DbBackend::Sqlite => row.try_get("", "detail").unwrap_or_default(),
+            _ => row.try_get("", "QUERY PLAN").unwrap_or_default(),
+        };
+        println!("      {line}");
+    }
+}
+
+/// One keep-alive connection: POSTs the server function and reads each answer whole.
+async fn http_client(
+    addr: SocketAddr,
+    cookie: String,
+    body: String,
+    until: Instant,
+) -> Vec<Duration> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).unwrap();
+    let request = format!(
+        "POST /api/list_directory HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut times = Vec::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    while Instant::now() < until {
+        let t = Instant::now();
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut read = 0;
+        loop {
+            let n = stream.read(&mut buffer[read..]).await.expect("read");
+            assert!(n > 0, "server closed the connection");
+            read += n;
+            let text = &buffer[..read];
+            if let Some(end) = text.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&text[..end]).to_lowercase();
+                assert!(head.starts_with("http/1.1 200"), "{head}");
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .expect("content-length");
+                if read >= end + 4 + length {
+                    break;
+                }
+            }
+        }
+        times.push(t.elapsed());
+    }
+    times
+}
+
+async fn http(state: AppState, token: &str) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let app = server::router::build(state, server::router::leptos_options(addr));
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    let cookie = format!("usher_session={token}");
+    let body = r#"{"query":{"status":"","entity":"","q":"","sort":"","after":""}}"#.to_string();
+    // Warm-up.
+    http_client(
+        addr,
+        cookie.clone(),
+        body.clone(),
+        Instant::now() + Duration::from_secs(1),
+    )
+    .await;
+    let until = Instant::now() + Duration::from_secs(HTTP_SECONDS);
+    let started = Instant::now();
+    let clients: Vec<_> = (0..HTTP_CONNECTIONS)
+        .map(|_| tokio::spawn(http_client(addr, cookie.clone(), body.clone(), until)))
+        .collect();
+    let mut all = Vec::new();
+    for c in clients {
+        all.extend(c.await.expect("client"));
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    println!(
+        "  HTTP list_directory, {HTTP_CONNECTIONS} keep-alive connections, {HTTP_SECONDS} s: {:.0} requests/s, p50 {}  p99 {}  ({} requests)",
+        all.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        all.len()
+    );
+    server.abort();
+}
+
+async fn measure(label: &str, db: Db, users: usize) {
+    db.migrate().await.expect("migrations");
+    if !seed::has_users(&db).await.unwrap() {
+        let started = Instant::now();
+        seed::seed_demo(&db, users, chrono::Utc::now())
+            .await
+            .expect("seed");
+        println!("  seeded {users} users in {:.1?}", started.elapsed());
+        if db.backend() == DbBackend::Postgres {
+            db.writer().execute_unprepared("ANALYZE").await.unwrap();
+        }
+    }
+    let now = chrono::Utc::now();
+    let mut config = Config::for_public_url("http://127.0.0.1:3000");
+    config.sign_in_per_ip_per_minute = 1_000_000;
+    let state = AppState::new(db.clone(), config);
+    let (token, _) = auth::sign_in(
+        &state,
+        DEMO_OPERATOR,
+        DEMO_PASSWORD,
+        None,
+        Default::default(),
+        now,
+    )
+    .await
+    .expect("sign in");
+    let me = sessions::authenticate(&db, &state.config, &token, now)
+        .await
+        .unwrap()
+        .unwrap();
+    println!("{label} ({users} users):");
+    let substring = searches(
+        &db,
+        &me,
+        "substring",
+        &[
+            "love",
+            "lace.12",
+            "example",
+            "rsen",
+            "ingrid wil",
+            "zzzq",
+            "ada lovelace",
+        ],
+    )
+    .await;
+    let prefix = searches(&db, &me, "prefix", &["a", "mo", "zo", "k", "ada", "zoë ok"]).await;
+
+    let mut filter = Filter::default();
+    for _ in 0..999 {
+        let page = directory::list(db.read(), &me, &filter, now).await.unwrap();
+        filter.after = page.next;
+    }
+    let first = page_times(&db, &me, None).await;
+    let thousandth = page_times(&db, &me, filter.after.clone()).await;
+    println!(
+        "    pages     page 1 p50 {}  page 1,000 p50 {}  ratio {:.2}",
+        ms(first),
+        ms(thousandth),
+        thousandth.as_secs_f64() / first.as_secs_f64()
+    );
+    println!(
+        "    summary   substring p99 {} (≤ 20 ms)  prefix p99 {} (≤ 5 ms)",
+        ms(substring),
+        ms(prefix)
+    );
+    explain(&db, "love").await;
+    explain(&db, "zzzq").await;
+    http(state, &token).await;
+    db.close().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let users: usize = std::env::var("USHER_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let file = dir.join(format!("bench-directory-{users}.db"));
+    let db = Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .expect("sqlite");
+    measure("SQLite", db, users).await;
+
+    if std::env::var("USHER_BENCH_SKIP_PG").is_ok_and(|v| v == "1") {
+        return;
+    }
+    let admin_url = std::env::var("DATABASE_URL_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let Ok(admin) = Database::connect(&admin_url).await else {
+        println!("PostgreSQL not reachable at {admin_url}: skipped");
+        return;
+    };
+    let name = format!("usher_bench_directory_{users}");
+    let exists = admin
+        .query_one(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"),
+        ))
+        .await
+        .unwrap()
+        .is_some();
+    if !exists {
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create database");
+    }
+    let _ = admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').expect("URL has a path");
+    let db = Db::connect(&format!("{base}/{name}"))
+        .await
+        .expect("postgres");
+    measure("PostgreSQL", db, users).await;
+}
