@@ -117,6 +117,20 @@ pub(crate) mod convert {
         }
     }
 
+    /// The row of a user just changed, read again with their roles and entity.
+    pub async fn fresh_row(
+        state: &crate::backend::AppState,
+        me: &SessionUser,
+        user: &user::Model,
+        now: DateTime<Utc>,
+    ) -> Result<DirectoryRow, AppError> {
+        use crate::backend::{directory, roles};
+        let db = state.db.read();
+        let roles = roles::labels(&roles::roles_of(db, user.id).await?);
+        let entity = directory::entity_name(db, user.entity_id).await?;
+        Ok(user_row(me, user, entity, roles, now))
+    }
+
     pub fn row(me: &SessionUser, row: Row, now: DateTime<Utc>) -> DirectoryRow {
         let roles = row.roles.iter().map(|r| r.label().to_string()).collect();
         match &row.item {
@@ -208,15 +222,13 @@ pub async fn change_user_status(
 ) -> Result<DirectoryRow, AppError> {
     use super::context;
     use crate::backend::users::lifecycle::{change_status, StatusAction};
-    use crate::backend::{directory, roles, ServiceError};
+    use crate::backend::ServiceError;
     let (state, me) = context::require_session().await?;
     let action = StatusAction::parse(&action)
         .ok_or_else(|| ServiceError::Conflict("Unknown action.".into()))?;
     let now = context::now();
     let user = change_status(&state, &me, id, action, version, context::meta(), now).await?;
-    let roles = roles::labels(&roles::roles_of(state.db.read(), user.id).await?);
-    let entity = directory::entity_name(state.db.read(), user.entity_id).await?;
-    Ok(convert::user_row(&me, &user, entity, roles, now))
+    convert::fresh_row(&state, &me, &user, now).await
 }
 
 /// One line of a user's audit trail.

@@ -11,5 +11,6 @@ pub mod invitations;
 pub mod mailbox;
 #[cfg(feature = "ssr")]
 pub mod time;
+pub mod users;
 
 pub use error::AppError;

@@ -13,5 +13,6 @@ mod mail;
 mod schema;
 mod sessions;
 mod sign_in;
+mod user_admin;
 mod user_lifecycle;
 mod users;

@@ -77,6 +77,88 @@ pub fn invitation(
     }
 }
 
+/// A button and the address beside it, for mail clients that hide buttons.
+fn button(label: &str, link: &str) -> String {
+    let link = escape_html(link);
+    format!(
+        r#"<p style="margin:24px 0"><a href="{link}" style="display:inline-block;background:#3557d4;color:#ffffff;text-decoration:none;font-weight:600;padding:11px 20px;border-radius:8px">{label}</a></p>
+<p style="margin:16px 0 0;color:#6b7280;font-size:13px;word-break:break-all">If the button does not work, copy this address into your browser:<br>{link}</p>"#
+    )
+}
+
+/// A link to choose a password: after an admin's Reset password or Forgot password (`reset`),
+/// or for a new account created with "send a set-password email".
+pub fn set_password(
+    to: &str,
+    name: &str,
+    entity: &str,
+    link: &str,
+    expires_at: DateTime<Utc>,
+    reset: bool,
+) -> Mail {
+    let expires = expires_at.format("%-d %B %Y at %H:%M UTC").to_string();
+    let (subject, lead) = if reset {
+        (
+            "Reset your Usher password".to_string(),
+            "Someone asked to reset the password of your Usher account. If it was not you, ignore this message: your password stays as it is unless an administrator reset it.".to_string(),
+        )
+    } else {
+        (
+            format!("Your {entity} account on Usher"),
+            format!("An administrator of {entity} created an Usher account for you. Choose your password to start."),
+        )
+    };
+    let text = format!(
+        "Hello {name},\n\n{lead}\n\nChoose a new password here:\n{link}\n\nThe link works once, until {expires}.\n\n— Usher\n"
+    );
+    let body = format!(
+        r#"<h1 style="font-size:20px;margin:0 0 16px">{title}</h1>
+<p style="margin:0 0 16px">Hello {e_name},</p>
+<p style="margin:0 0 16px">{e_lead}</p>
+{button}
+<p style="margin:16px 0 0;color:#4b5563;font-size:14px">The link works once, until <strong>{expires}</strong>.</p>"#,
+        title = if reset {
+            "Reset your password"
+        } else {
+            "Choose your password"
+        },
+        e_name = escape_html(name),
+        e_lead = escape_html(&lead),
+        button = button("Choose a password", link),
+    );
+    Mail {
+        to: to.to_string(),
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
+/// The notice to both addresses when an operator changes an account email.
+pub fn email_changed(to: &str, name: &str, old: &str, new: &str) -> Mail {
+    let subject = "The email address of your Usher account changed".to_string();
+    let text = format!(
+        "Hello {name},\n\nAn operator changed the sign-in email of your Usher account from {old} to {new}. \
+         You were signed out everywhere; sign in with {new} from now on.\n\n\
+         If you did not expect this, contact your administrator.\n\n— Usher\n"
+    );
+    let body = format!(
+        r#"<h1 style="font-size:20px;margin:0 0 16px">Your sign-in email changed</h1>
+<p style="margin:0 0 16px">Hello {},</p>
+<p style="margin:0 0 16px">An operator changed the sign-in email of your Usher account from <strong>{}</strong> to <strong>{}</strong>. You were signed out everywhere; sign in with the new address from now on.</p>
+<p style="margin:0;color:#4b5563;font-size:14px">If you did not expect this, contact your administrator.</p>"#,
+        escape_html(name),
+        escape_html(old),
+        escape_html(new)
+    );
+    Mail {
+        to: to.to_string(),
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,7 +122,10 @@ pub async fn load_for<C: ConnectionTrait>(
 }
 
 /// Active operators other than `except`.
-async fn other_active_operators<C: ConnectionTrait>(conn: &C, except: Uuid) -> Result<u64, DbErr> {
+pub(crate) async fn other_active_operators<C: ConnectionTrait>(
+    conn: &C,
+    except: Uuid,
+) -> Result<u64, DbErr> {
     let operators = Query::select()
         .column(user_role::Column::UserId)
         .from(user_role::Entity)

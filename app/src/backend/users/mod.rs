@@ -1,6 +1,8 @@
 //! Users: creation, status changes and passwords. Each change is one transaction with its audit row.
 
 pub mod lifecycle;
+pub mod manage;
+pub mod reset;
 
 use super::audit::{self, AuditContext, Change, RequestMeta};
 use super::entity::user;

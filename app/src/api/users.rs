@@ -1,0 +1,193 @@
+//! Server functions of Create User, Edit, Reset password, and the signed-out password pages
+//! (Forgot password, choose a new password from a link).
+
+use super::directory::DirectoryRow;
+use super::invitations::InviteChoices;
+use super::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What Create User hands back: the new user, and their temporary password, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub temporary_password: Option<String>,
+    pub mailed: bool,
+}
+
+/// The entities and grantable roles for Create User and Edit.
+#[server(prefix = "/api", endpoint = "user_form_options")]
+pub async fn user_form_options() -> Result<InviteChoices, AppError> {
+    use super::context;
+    use super::invitations::{EntityOption, RoleOption};
+    use crate::backend::entity::entity;
+    use crate::domain::{authorize, grantable_roles, Action, EntityId};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let (state, me) = context::require_session().await?;
+    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
+    authorize(&me.actor, Action::ManageUsers, scope).map_err(crate::backend::ServiceError::from)?;
+    let entities = if me.actor.operator {
+        entity::Entity::find()
+            .order_by_asc(entity::Column::Name)
+            .all(state.db.read())
+            .await?
+    } else {
+        vec![me.entity.clone()]
+    };
+    Ok(InviteChoices {
+        choose_entity: me.actor.operator,
+        entities: entities
+            .into_iter()
+            .map(|e| EntityOption {
+                roles: grantable_roles(&me.actor, e.is_operator)
+                    .into_iter()
+                    .map(|r| RoleOption {
+                        key: r.as_str().into(),
+                        label: r.label().into(),
+                    })
+                    .collect(),
+                id: e.id,
+                name: e.name,
+                slug: e.slug,
+            })
+            .collect(),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "create_user", input = Json)]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_user(
+    name: String,
+    email: String,
+    contact_email: String,
+    same_as_account: bool,
+    entity: String,
+    roles: Vec<String>,
+    access: String,
+) -> Result<CreatedUser, AppError> {
+    use super::context;
+    use crate::backend::users::manage::{create, CreateForm};
+    let (state, me) = context::require_session().await?;
+    let form = CreateForm {
+        name,
+        email,
+        contact_email: if same_as_account {
+            String::new()
+        } else {
+            contact_email
+        },
+        entity_id: Uuid::parse_str(entity.trim()).ok(),
+        roles,
+        access: access.clone(),
+    };
+    let created = create(&state, &me, form, context::meta(), context::now()).await?;
+    Ok(CreatedUser {
+        id: created.user.id,
+        name: created.user.name,
+        email: created.user.email,
+        temporary_password: created.temporary_password,
+        mailed: access == "email",
+    })
+}
+
+#[server(prefix = "/api", endpoint = "update_user", input = Json)]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_user(
+    id: Uuid,
+    version: i32,
+    name: String,
+    email: String,
+    contact_email: String,
+    same_as_account: bool,
+    roles: Vec<String>,
+    confirm_email_change: bool,
+) -> Result<DirectoryRow, AppError> {
+    use super::context;
+    use crate::backend::users::manage::{edit, EditForm};
+    let (state, me) = context::require_session().await?;
+    let form = EditForm {
+        id,
+        version,
+        name,
+        email,
+        contact_email: if same_as_account {
+            String::new()
+        } else {
+            contact_email
+        },
+        roles,
+        confirm_email_change,
+    };
+    let now = context::now();
+    let user = edit(&state, &me, form, context::meta(), now).await?;
+    super::directory::convert::fresh_row(&state, &me, &user, now).await
+}
+
+/// Reset password: sends the user a one-hour link, clears the old password, ends every session.
+#[server(prefix = "/api", endpoint = "reset_user_password")]
+pub async fn reset_user_password(id: Uuid, version: i32) -> Result<DirectoryRow, AppError> {
+    use super::context;
+    let (state, me) = context::require_session().await?;
+    let now = context::now();
+    let user =
+        crate::backend::users::reset::admin_reset(&state, &me, id, version, context::meta(), now)
+            .await?;
+    super::directory::convert::fresh_row(&state, &me, &user, now).await
+}
+
+/// Forgot password: the same answer, at the same speed, whether or not the account exists.
+#[server(prefix = "/api", endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use super::context;
+    let state = context::state()?;
+    if let Some(ip) = context::client_ip() {
+        if let Err(retry_after_secs) = state.limiter.check_ip(ip, context::now()) {
+            return Err(crate::backend::ServiceError::RateLimited { retry_after_secs }.into());
+        }
+    }
+    let meta = context::meta();
+    tokio::spawn(async move {
+        let result =
+            crate::backend::users::reset::forgot(&state, &email, meta, chrono::Utc::now()).await;
+        if let Err(error) = result {
+            tracing::error!(%error, "forgot password failed");
+        }
+    });
+    Ok(())
+}
+
+/// Whether a password link works, and for whom.
+#[server(prefix = "/api", endpoint = "password_link", input = Json)]
+pub async fn password_link(token: String) -> Result<Option<String>, AppError> {
+    use super::context;
+    use crate::backend::users::reset::{look_up, Link};
+    let state = context::state()?;
+    Ok(match look_up(&state, &token, context::now()).await? {
+        Link::Valid { email, .. } => Some(email),
+        Link::Invalid => None,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "reset_password", input = Json)]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::context;
+    let state = context::state()?;
+    crate::backend::users::reset::reset(
+        &state,
+        &token,
+        &password,
+        &confirm_password,
+        context::meta(),
+        context::now(),
+    )
+    .await?;
+    Ok(())
+}
