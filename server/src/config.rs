@@ -45,6 +45,17 @@ pub struct Settings {
         global = true
     )]
     pub mail_from: String,
+    /// Told (POST, JSON) when a user is permanently deleted, e.g. an identity provider's hook.
+    #[arg(long, env = "USHER_EXTERNAL_DIRECTORY_URL", global = true)]
+    pub external_directory_url: Option<String>,
+    /// Bearer token for the external directory.
+    #[arg(
+        long,
+        env = "USHER_EXTERNAL_DIRECTORY_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub external_directory_token: Option<String>,
     /// Sign-in attempts allowed per IP address per minute.
     #[arg(
         long,
@@ -140,6 +151,20 @@ impl Settings {
             ));
         }
         config.mail.from = self.mail_from.trim().to_string();
+        if let Some(url) = &self.external_directory_url {
+            let url = url.trim();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(
+                    "USHER_EXTERNAL_DIRECTORY_URL: must start with http:// or https://".into(),
+                );
+            }
+            config.external_directory_url = Some(url.to_string());
+        }
+        config.external_directory_token = self
+            .external_directory_token
+            .as_ref()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
         config.sign_in_per_ip_per_minute = positive(
             "USHER_SIGN_IN_PER_IP_PER_MINUTE",
             &self.sign_in_per_ip_per_minute,

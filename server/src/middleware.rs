@@ -67,7 +67,8 @@ pub async fn security_headers(
     let is_static =
         request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.ico";
     // Pages opened from emailed links never tell the next site where they came from.
-    let no_referrer = request.uri().path().starts_with("/accept-invitation");
+    let path = request.uri().path();
+    let no_referrer = path.starts_with("/accept-invitation") || path.starts_with("/reset-password");
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;

@@ -15,6 +15,8 @@ pub struct Me {
     pub must_change_password: bool,
     /// May use the Invitations page.
     pub can_invite: bool,
+    /// May create and edit users (Create User).
+    pub can_manage_users: bool,
     /// Operators on a development install (mail written to files) get the Mailbox page.
     pub mailbox: bool,
 }
@@ -60,6 +62,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::domain::Permission;
     Ok(context::current_session().await?.map(|(state, s)| Me {
         can_invite: s.actor.has(Permission::InvitationsSend),
+        can_manage_users: s.actor.has(Permission::UsersManage),
         mailbox: s.actor.operator && state.outbox.keeps_files(),
         id: s.user.id,
         name: s.user.name.clone(),

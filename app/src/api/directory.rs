@@ -25,6 +25,14 @@ pub struct DirectoryRow {
     pub version: i32,
     /// deactivate, reactivate, delete, restore: what this viewer may do now.
     pub actions: Vec<String>,
+    /// Empty when mail goes to the account email.
+    pub contact_email: String,
+    /// May open Edit.
+    pub can_edit: bool,
+    /// May send a Reset password link (an active user other than oneself).
+    pub can_reset_password: bool,
+    /// May Delete permanently (operators with Users.Promote, once the user is Deleted).
+    pub can_purge: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -95,8 +103,17 @@ pub(crate) mod convert {
         roles: Vec<String>,
         now: DateTime<Utc>,
     ) -> DirectoryRow {
+        use crate::domain::{authorize, Action, EntityId};
         let status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Inactive);
+        let entity = Some(EntityId(u.entity_id));
+        let can_edit = authorize(&me.actor, Action::ManageUsers, entity).is_ok()
+            && status != UserStatus::Deleted;
         DirectoryRow {
+            contact_email: u.contact_email.clone().unwrap_or_default(),
+            can_edit,
+            can_reset_password: can_edit && status == UserStatus::Active && u.id != me.user.id,
+            can_purge: status == UserStatus::Deleted
+                && authorize(&me.actor, Action::DeletePermanently, entity).is_ok(),
             id: u.id,
             is_user: true,
             name: u.name.clone(),
@@ -147,6 +164,10 @@ pub(crate) mod convert {
                 last_sign_in_exact: String::new(),
                 version: i.version,
                 actions: Vec::new(),
+                contact_email: String::new(),
+                can_edit: false,
+                can_reset_password: false,
+                can_purge: false,
             },
         }
     }

@@ -9,6 +9,9 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What a broken password link says (the server's own words, for the page without a round trip).
+pub const INVALID_LINK: &str = "This link does not work any more: it was used, it expired (links last one hour), or a newer one was sent. Ask for a new one with Forgot password.";
+
 /// What Create User hands back: the new user, and their temporary password, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedUser {
@@ -185,6 +188,23 @@ pub async fn reset_password(
         &token,
         &password,
         &confirm_password,
+        context::meta(),
+        context::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Delete permanently, confirmed by typing the user's email.
+#[server(prefix = "/api", endpoint = "purge_user", input = Json)]
+pub async fn purge_user(id: Uuid, typed_email: String) -> Result<(), AppError> {
+    use super::context;
+    let (state, me) = context::require_session().await?;
+    crate::backend::users::purge::purge(
+        &state,
+        &me,
+        id,
+        &typed_email,
         context::meta(),
         context::now(),
     )

@@ -35,6 +35,10 @@ pub struct Config {
     pub sign_in_failures_per_account: u32,
     pub lockout_window: TimeDelta,
     pub mail: MailConfig,
+    /// Told (best effort) when a user is permanently deleted; none by default.
+    pub external_directory_url: Option<String>,
+    /// Sent as a bearer token to the external directory.
+    pub external_directory_token: Option<String>,
 }
 
 impl Config {
@@ -52,6 +56,8 @@ impl Config {
                 transport: MailTransport::Files(PathBuf::from("./data/mail")),
                 from: "Usher <no-reply@usher.localhost>".to_string(),
             },
+            external_directory_url: None,
+            external_directory_token: None,
         }
     }
 }

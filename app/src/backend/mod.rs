@@ -11,6 +11,7 @@ pub mod entities;
 pub mod entity;
 pub mod error;
 pub mod events;
+pub mod external;
 pub mod invitations;
 pub mod mail;
 pub mod migration;

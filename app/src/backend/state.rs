@@ -1,5 +1,6 @@
 use super::config::Config;
 use super::events::Events;
+use super::external::{ExternalDirectory, HttpDirectory, NoExternalDirectory};
 use super::mail::Outbox;
 use super::passwords::PasswordGate;
 use super::rate_limit::SignInLimiter;
@@ -15,6 +16,7 @@ pub struct AppState {
     pub passwords: PasswordGate,
     pub events: Events,
     pub outbox: Arc<Outbox>,
+    pub external: Arc<dyn ExternalDirectory>,
 }
 
 impl AppState {
@@ -31,7 +33,15 @@ impl AppState {
             config.lockout_window,
         );
         let outbox = Outbox::new(&config.mail)?;
+        let external: Arc<dyn ExternalDirectory> = match &config.external_directory_url {
+            Some(url) => Arc::new(HttpDirectory::new(
+                url,
+                config.external_directory_token.clone(),
+            )),
+            None => Arc::new(NoExternalDirectory),
+        };
         Ok(Self {
+            external,
             db,
             config: Arc::new(config),
             limiter: Arc::new(limiter),

@@ -18,6 +18,7 @@ use pages::{
     invitations::InvitationsPage,
     mailbox::MailboxPage,
     not_found::NotFound,
+    password::{ForgotPasswordPage, ResetPasswordPage},
     sign_in::SignInPage,
     users::{DirectoryPage, UserPage},
 };
@@ -76,6 +77,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("sign-in") view=SignInPage />
                 <Route path=path!("accept-invitation") view=AcceptInvitationPage />
+                <Route path=path!("forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("reset-password") view=ResetPasswordPage />
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("account") view=AccountPage />

@@ -2,6 +2,7 @@
 
 pub mod lifecycle;
 pub mod manage;
+pub mod purge;
 pub mod reset;
 
 use super::audit::{self, AuditContext, Change, RequestMeta};

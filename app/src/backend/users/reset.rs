@@ -229,8 +229,7 @@ pub async fn look_up(state: &AppState, token: &str, now: DateTime<Utc>) -> Resul
     })
 }
 
-pub const INVALID_LINK: &str =
-    "This link does not work any more: it was used, it expired (links last one hour), or a newer one was sent. Ask for a new one with Forgot password.";
+pub use crate::api::users::INVALID_LINK;
 
 /// Sets the password from a link: spends the token (once, whoever races), stores the new hash
 /// and ends every session of the account.

@@ -1,3 +1,4 @@
+pub mod choices;
 pub mod confirm;
 pub mod field;
 pub mod header;

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::{Meta, Title};
 
-fn token_from_fragment() -> Option<String> {
+pub(crate) fn token_from_fragment() -> Option<String> {
     let hash = window().location().hash().ok()?;
     let token = hash
         .trim_start_matches('#')

@@ -4,6 +4,7 @@ pub mod home;
 pub mod invitations;
 pub mod mailbox;
 pub mod not_found;
+pub mod password;
 pub mod sign_in;
 pub mod users;
 

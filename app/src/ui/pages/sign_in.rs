@@ -64,6 +64,9 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
+                <p class="small">
+                    <a href="/forgot-password">"Forgot password?"</a>
+                </p>
             </section>
         </main>
     }

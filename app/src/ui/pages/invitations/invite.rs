@@ -1,5 +1,6 @@
 use crate::api::invitations::{resend_invitation, InviteChoices, InviteResult, InviteUser};
 use crate::api::AppError;
+use crate::ui::components::choices::{offered_roles, EntitySelect, RolePicker};
 use crate::ui::components::field::Field;
 use crate::ui::components::modal::{Modal, ModalActions};
 use crate::ui::submit_blocked;
@@ -65,26 +66,7 @@ pub fn InviteDialog(
                             entity.set(own.id.to_string());
                         }
                     }
-                    let offered = move || {
-                        let chosen = entity.get();
-                        entities
-                            .with_value(|list| {
-                                list.iter()
-                                    .find(|e| e.id.to_string() == chosen)
-                                    .map(|e| e.roles.clone())
-                                    .unwrap_or_else(|| {
-                                        list.first()
-                                            .map(|e| {
-                                                e.roles
-                                                    .iter()
-                                                    .filter(|r| r.key != "operator")
-                                                    .cloned()
-                                                    .collect()
-                                            })
-                                            .unwrap_or_default()
-                                    })
-                            })
-                    };
+                    let offered = offered_roles(entities, entity);
                     // The roles on offer depend on the entity (Operator only in the operator entity).
                     view! {
                         <form class="form" novalidate on:submit=submit>
@@ -99,77 +81,9 @@ pub fn InviteDialog(
                             />
                             {choose
                                 .then(|| {
-                                    view! {
-                                        <div
-                                            class="field"
-                                            class:has-error=move || field("entity").get().is_some()
-                                        >
-                                            <label for="entity">"Entity"</label>
-                                            <select
-                                                id="entity"
-                                                name="entity"
-                                                aria-describedby="entity-error"
-                                                prop:value=move || entity.get()
-                                                on:change=move |e| entity.set(event_target_value(&e))
-                                            >
-                                                <option value="">"Choose an entity…"</option>
-                                                {entities
-                                                    .get_value()
-                                                    .into_iter()
-                                                    .map(|e| {
-                                                        view! { <option value=e.id.to_string()>{e.name}</option> }
-                                                    })
-                                                    .collect_view()}
-                                            </select>
-                                            <p class="field-error" id="entity-error">
-                                                {move || field("entity").get()}
-                                            </p>
-                                        </div>
-                                    }
+                                    view! { <EntitySelect entities entity error=field("entity") /> }
                                 })}
-                            <fieldset
-                                class="field roles"
-                                class:has-error=move || field("roles").get().is_some()
-                                aria-describedby="roles-error"
-                            >
-                                <legend>"Roles"</legend>
-                                {move || {
-                                    offered()
-                                        .into_iter()
-                                        .map(|role| {
-                                            let key = role.key.clone();
-                                            let checked_key = key.clone();
-                                            view! {
-                                                <label class="check">
-                                                    <input
-                                                        type="checkbox"
-                                                        name="roles"
-                                                        value=key.clone()
-                                                        prop:checked=move || {
-                                                            roles.with(|r| r.contains(&checked_key))
-                                                        }
-                                                        on:change=move |e| {
-                                                            let on = event_target_checked(&e);
-                                                            let key = key.clone();
-                                                            roles
-                                                                .update(|r| {
-                                                                    r.retain(|k| *k != key);
-                                                                    if on {
-                                                                        r.push(key);
-                                                                    }
-                                                                });
-                                                        }
-                                                    />
-                                                    {role.label}
-                                                </label>
-                                            }
-                                        })
-                                        .collect_view()
-                                }}
-                                <p class="field-error" id="roles-error">
-                                    {move || field("roles").get()}
-                                </p>
-                            </fieldset>
+                            <RolePicker offered roles error=field("roles") />
                             {move || {
                                 already()
                                     .map(|row| {

@@ -1,8 +1,12 @@
 //! A user's page: profile, status actions, sessions (End session, End all) and audit trail.
 
-use super::actions::{action_label, asks_first, run_action, StatusDialog};
+use super::actions::{action_label, actions_of, asks_first, start, Asking, Changed, ConfirmDialog};
+use super::form::EditUserDialog;
 use super::table::status_label;
 use crate::api::directory::{end_user_sessions, get_user, DirectoryRow, UserDetail};
+use crate::api::invitations::InviteChoices;
+use crate::api::users::user_form_options;
+use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::pages::go_to_sign_in_if_ended;
 use leptos::prelude::*;
@@ -31,8 +35,14 @@ pub fn UserPage() -> impl IntoView {
         },
     );
     let notice = RwSignal::new(None::<String>);
-    let on_changed = Callback::new(move |(_, message): (DirectoryRow, String)| {
-        notice.set(Some(message));
+    let options = Resource::new(|| (), |_| user_form_options());
+    let on_changed = Callback::new(move |changed: Changed| {
+        if changed.row.is_none() {
+            // Deleted permanently: nothing is left to show here.
+            leptos_router::hooks::use_navigate()("/users", Default::default());
+            return;
+        }
+        notice.set(Some(changed.message));
         reload.update(|n| *n += 1);
     });
     view! {
@@ -47,7 +57,7 @@ pub fn UserPage() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <UserView d on_changed notice reload /> }.into_any(),
+                    Ok(d) => view! { <UserView d on_changed notice reload options /> }.into_any(),
                     Err(error) => {
                         go_to_sign_in_if_ended(&error);
                         view! {
@@ -67,19 +77,18 @@ pub fn UserPage() -> impl IntoView {
 #[component]
 fn UserView(
     d: UserDetail,
-    on_changed: Callback<(DirectoryRow, String)>,
+    on_changed: Callback<Changed>,
     notice: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
+    options: Resource<Result<InviteChoices, AppError>>,
 ) -> impl IntoView {
     let row = d.row.clone();
-    let asking = RwSignal::new(None::<(DirectoryRow, String)>);
+    let asking = Asking::new();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let buttons = row
-        .actions
-        .iter()
+    let buttons = actions_of(&row)
+        .into_iter()
         .map(|action| {
-            let action = action.clone();
             let row = row.clone();
             view! {
                 <button
@@ -88,17 +97,14 @@ fn UserView(
                     disabled=move || busy.get()
                     on:click=move |_| {
                         error.set(None);
-                        if asks_first(&action) {
-                            asking.set(Some((row.clone(), action.clone())));
-                        } else {
-                            run_action(
-                                row.clone(),
-                                action.clone(),
-                                busy,
-                                on_changed,
-                                Callback::new(move |m| error.set(Some(m))),
-                            );
-                        }
+                        start(
+                            &row,
+                            &action,
+                            asking,
+                            busy,
+                            on_changed,
+                            Callback::new(move |m| error.set(Some(m))),
+                        );
                     }
                 >
                     {action_label(&action)}
@@ -171,7 +177,9 @@ fn UserView(
                                         <span class="mono small">{line.action.clone()}</span>
                                         " by "
                                         <span class="strong">{line.actor.clone()}</span>
-                                        <span class="muted small">{format!(" · {}", line.at)}</span>
+                                        <span class="muted small">
+                                            {format!(" · {}", line.at)}
+                                        </span>
                                         {(!line.change.is_empty())
                                             .then(|| {
                                                 view! {
@@ -187,7 +195,35 @@ fn UserView(
                     .into_any()
             }}
         </section>
-        <StatusDialog asking on_changed />
+        <ConfirmDialog asking on_changed />
+        <Show when=move || {
+            asking.edit.get().is_some()
+        }>
+            {move || {
+                asking
+                    .edit
+                    .get()
+                    .map(|row| {
+                        view! {
+                            <EditUserDialog
+                                row
+                                options
+                                on_close=Callback::new(move |_| asking.edit.set(None))
+                                on_saved=Callback::new(move |
+                                    (saved, message): (DirectoryRow, String)|
+                                {
+                                    on_changed
+                                        .run(Changed {
+                                            id: saved.id,
+                                            row: Some(saved),
+                                            message,
+                                        })
+                                })
+                            />
+                        }
+                    })
+            }}
+        </Show>
     }
 }
 

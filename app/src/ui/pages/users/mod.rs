@@ -3,11 +3,13 @@
 
 mod actions;
 mod detail;
+mod form;
 mod table;
 
 pub use detail::UserPage;
 
 use crate::api::directory::{directory_options, list_directory, parse_statuses, DirectoryQuery};
+use crate::api::users::user_form_options;
 use crate::ui::pages::go_to_sign_in_if_ended;
 use crate::ui::pages::invitations::encode;
 use leptos::prelude::*;
@@ -60,6 +62,9 @@ pub fn DirectoryPage() -> impl IntoView {
     // newer one (the resource keeps only the latest run's result).
     let list = Resource::new(move || query.get(), list_directory);
     let options = Resource::new(|| (), |_| directory_options());
+    let form_options = Resource::new(|| (), |_| user_form_options());
+    let creating = RwSignal::new(false);
+    let can_create = use_context::<crate::api::auth::Me>().is_some_and(|me| me.can_manage_users);
     let earlier = RwSignal::new(Vec::<String>::new());
     let notice = RwSignal::new(None::<String>);
     let navigate = use_navigate();
@@ -105,6 +110,18 @@ pub fn DirectoryPage() -> impl IntoView {
                 <a class="button" href="/invitations">
                     "Invitations"
                 </a>
+                {can_create
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="button primary"
+                                on:click=move |_| creating.set(true)
+                            >
+                                "Create User"
+                            </button>
+                        }
+                    })}
             </div>
         </div>
         <p class="notice success" role="status" hidden=move || notice.get().is_none()>
@@ -137,7 +154,10 @@ pub fn DirectoryPage() -> impl IntoView {
                                     name="status"
                                     value=status
                                     prop:checked=move || chosen.get().iter().any(|s| s == status)
-                                    on:change=move |e| toggle_status(status, event_target_checked(&e))
+                                    on:change=move |e| toggle_status(
+                                        status,
+                                        event_target_checked(&e),
+                                    )
                                 />
                                 {label}
                             </label>
@@ -218,6 +238,7 @@ pub fn DirectoryPage() -> impl IntoView {
                                     go.run((q, false));
                                 })
                                 notice
+                                options=form_options
                             />
                         }
                             .into_any()
@@ -234,5 +255,15 @@ pub fn DirectoryPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <Show when=move || creating.get()>
+            <form::CreateUserDialog
+                options=form_options
+                on_close=Callback::new(move |_| creating.set(false))
+                on_done=Callback::new(move |message: String| {
+                    notice.set(Some(message));
+                    list.refetch();
+                })
+            />
+        </Show>
     }
 }

@@ -1,5 +1,8 @@
-use super::actions::{RowMenu, StatusDialog};
+use super::actions::{Asking, Changed, ConfirmDialog, RowMenu};
+use super::form::EditUserDialog;
 use crate::api::directory::{DirectoryPage, DirectoryRow};
+use crate::api::invitations::InviteChoices;
+use crate::api::AppError;
 use crate::ui::pages::invitations::encode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -31,17 +34,20 @@ pub fn DirectoryTable(
     on_next: Callback<String>,
     on_previous: Callback<()>,
     notice: RwSignal<Option<String>>,
+    options: Resource<Result<InviteChoices, AppError>>,
 ) -> impl IntoView {
     let rows = RwSignal::new(page.rows);
-    // The row and action waiting for confirmation.
-    let asking = RwSignal::new(None::<(DirectoryRow, String)>);
-    let on_changed = Callback::new(move |(updated, message): (DirectoryRow, String)| {
-        rows.update(|rows| {
-            if let Some(row) = rows.iter_mut().find(|r| r.id == updated.id) {
-                *row = updated;
+    let asking = Asking::new();
+    let on_changed = Callback::new(move |changed: Changed| {
+        rows.update(|rows| match changed.row {
+            Some(updated) => {
+                if let Some(row) = rows.iter_mut().find(|r| r.id == changed.id) {
+                    *row = updated;
+                }
             }
+            None => rows.retain(|r| r.id != changed.id),
         });
-        notice.set(Some(message));
+        notice.set(Some(changed.message));
     });
     let navigate = use_navigate();
     let open = move |row: &DirectoryRow| {
@@ -49,10 +55,10 @@ pub fn DirectoryTable(
         let navigate = navigate.clone();
         move |_| navigate(&href, Default::default())
     };
+    let (total, exact) = (page.total, page.total_exact);
     let count = move || {
         let shown = rows.with(|r| r.len());
-        let total = page.total;
-        match (total, page.total_exact) {
+        match (total, exact) {
             (0, _) => "No users match.".to_string(),
             (1, true) => "1 user".to_string(),
             (n, true) => format!("Showing {shown} of {n} users"),
@@ -143,6 +149,34 @@ pub fn DirectoryTable(
                 "Next"
             </button>
         </nav>
-        <StatusDialog asking on_changed />
+        <ConfirmDialog asking on_changed />
+        <Show when=move || {
+            asking.edit.get().is_some()
+        }>
+            {move || {
+                asking
+                    .edit
+                    .get()
+                    .map(|row| {
+                        view! {
+                            <EditUserDialog
+                                row
+                                options
+                                on_close=Callback::new(move |_| asking.edit.set(None))
+                                on_saved=Callback::new(move |
+                                    (saved, message): (DirectoryRow, String)|
+                                {
+                                    on_changed
+                                        .run(Changed {
+                                            id: saved.id,
+                                            row: Some(saved),
+                                            message,
+                                        })
+                                })
+                            />
+                        }
+                    })
+            }}
+        </Show>
     }
 }
