@@ -10,7 +10,8 @@ async function signedIn(page: Page, email: string) {
   const signIn = new SignInPage(page);
   await signIn.open();
   await signIn.signIn(email, DEMO_PASSWORD);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/(users|account)$/);
+  await hydrated(page);
 }
 
 /** The accept page in a browser with no session, as the invited person opens it. */

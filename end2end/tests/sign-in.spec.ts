@@ -3,11 +3,12 @@ import { AccountPage } from '../fixtures/account-page';
 import { SignInPage } from '../fixtures/sign-in-page';
 import { DEMO_PASSWORD, OPERATOR, freshUser } from '../fixtures/usher';
 
-test('the demo operator signs in and lands on My account', async ({ page }) => {
+test('the demo operator signs in and lands on the User Directory', async ({ page }) => {
   const signIn = new SignInPage(page);
   await signIn.open();
   await signIn.signIn(OPERATOR.email, DEMO_PASSWORD);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
   await new AccountPage(page).expectShown(OPERATOR.name);
   await expect(page.getByText('Platform operators').first()).toBeVisible();
 });
@@ -45,7 +46,7 @@ test('the session cookie is HttpOnly and SameSite=Lax', async ({ page }) => {
   const signIn = new SignInPage(page);
   await signIn.open();
   await signIn.signIn(OPERATOR.email, DEMO_PASSWORD);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/users$/);
   const cookie = (await page.context().cookies()).find((c) => c.name === 'usher_session');
   expect(cookie).toBeDefined();
   expect(cookie!.httpOnly).toBe(true);

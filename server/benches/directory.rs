@@ -130,7 +130,7 @@ async fn http_client(
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     stream.set_nodelay(true).unwrap();
     let request = format!(
-        "POST /api/list_directory HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /api/list_directory HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://127.0.0.1:3000\r\nContent-Type: application/json\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     let mut times = Vec::new();

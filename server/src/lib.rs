@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod middleware;
 pub mod router;
 pub mod workers;

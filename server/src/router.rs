@@ -42,6 +42,9 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let health_routes = Router::new()
         .route("/healthz", get(health))
         .with_state(state.db.clone());
+    let export_routes = Router::new()
+        .route("/export/users.csv", get(crate::export::users_csv))
+        .with_state(state.clone());
     Router::new()
         .leptos_routes_with_context(
             &options,
@@ -63,6 +66,7 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(health_routes)
+        .merge(export_routes)
         .layer(from_fn_with_state(origins, same_origin_writes))
         .layer(from_fn_with_state(
             state.config.secure_cookies,

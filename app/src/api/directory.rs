@@ -349,3 +349,70 @@ pub async fn end_user_sessions(user: Uuid, session: Option<Uuid>) -> Result<u64,
     )
     .await?)
 }
+
+/// A user as the admin saw them: id and version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub id: Uuid,
+    pub version: i32,
+}
+
+/// What a bulk action did: the rows changed, and why the others were not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub changed: Vec<DirectoryRow>,
+    pub failed: Vec<(Uuid, String)>,
+}
+
+/// Deactivate, Reactivate or Delete for the selected users, each in its own transaction (one
+/// user's conflict does not hold back the others), at most one page at a time.
+#[server(prefix = "/api", endpoint = "bulk_change_status", input = Json)]
+pub async fn bulk_change_status(action: String, users: Vec<Seen>) -> Result<BulkOutcome, AppError> {
+    use super::context;
+    use crate::backend::users::lifecycle::{change_status, StatusAction};
+    use crate::backend::ServiceError;
+    let (state, me) = context::require_session().await?;
+    // Members are refused outright; each user is then authorised on their own entity.
+    let scope = (!me.actor.operator).then_some(crate::domain::EntityId(me.entity.id));
+    crate::domain::authorize(&me.actor, crate::domain::Action::ManageUsers, scope)
+        .map_err(ServiceError::from)?;
+    let action = StatusAction::parse(&action)
+        .filter(|a| *a != StatusAction::Restore)
+        .ok_or_else(|| ServiceError::Conflict("Unknown action.".into()))?;
+    if users.len() > 200 {
+        return Err(ServiceError::Conflict("Select at most 200 users at a time.".into()).into());
+    }
+    let now = context::now();
+    let mut outcome = BulkOutcome {
+        changed: Vec::new(),
+        failed: Vec::new(),
+    };
+    for seen in users {
+        match change_status(
+            &state,
+            &me,
+            seen.id,
+            action,
+            seen.version,
+            context::meta(),
+            now,
+        )
+        .await
+        {
+            Ok(user) => outcome
+                .changed
+                .push(convert::fresh_row(&state, &me, &user, now).await?),
+            Err(error @ (ServiceError::Db(_) | ServiceError::Internal(_))) => {
+                return Err(error.into())
+            }
+            Err(error) => outcome
+                .failed
+                .push((seen.id, AppError::from(error).to_string())),
+        }
+    }
+    // Individual refusals are reported per row, not as the answer's status.
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::OK);
+    }
+    Ok(outcome)
+}

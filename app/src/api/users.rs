@@ -61,31 +61,49 @@ pub async fn user_form_options() -> Result<InviteChoices, AppError> {
     })
 }
 
+/// The Create User form as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NewUserForm {
+    pub name: String,
+    pub email: String,
+    pub contact_email: String,
+    pub same_as_account: bool,
+    pub entity: String,
+    pub roles: Vec<String>,
+    /// temporary, email or sso.
+    pub access: String,
+}
+
+/// The Edit form as typed, with the version it was opened on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditUserForm {
+    pub id: Uuid,
+    pub version: i32,
+    pub name: String,
+    pub email: String,
+    pub contact_email: String,
+    pub same_as_account: bool,
+    pub roles: Vec<String>,
+    pub confirm_email_change: bool,
+}
+
 #[server(prefix = "/api", endpoint = "create_user", input = Json)]
-#[allow(clippy::too_many_arguments)]
-pub async fn create_user(
-    name: String,
-    email: String,
-    contact_email: String,
-    same_as_account: bool,
-    entity: String,
-    roles: Vec<String>,
-    access: String,
-) -> Result<CreatedUser, AppError> {
+pub async fn create_user(form: NewUserForm) -> Result<CreatedUser, AppError> {
     use super::context;
     use crate::backend::users::manage::{create, CreateForm};
     let (state, me) = context::require_session().await?;
+    let access = form.access.clone();
     let form = CreateForm {
-        name,
-        email,
-        contact_email: if same_as_account {
+        name: form.name,
+        email: form.email,
+        contact_email: if form.same_as_account {
             String::new()
         } else {
-            contact_email
+            form.contact_email
         },
-        entity_id: Uuid::parse_str(entity.trim()).ok(),
-        roles,
-        access: access.clone(),
+        entity_id: Uuid::parse_str(form.entity.trim()).ok(),
+        roles: form.roles,
+        access: form.access,
     };
     let created = create(&state, &me, form, context::meta(), context::now()).await?;
     Ok(CreatedUser {
@@ -98,32 +116,22 @@ pub async fn create_user(
 }
 
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
-#[allow(clippy::too_many_arguments)]
-pub async fn update_user(
-    id: Uuid,
-    version: i32,
-    name: String,
-    email: String,
-    contact_email: String,
-    same_as_account: bool,
-    roles: Vec<String>,
-    confirm_email_change: bool,
-) -> Result<DirectoryRow, AppError> {
+pub async fn update_user(form: EditUserForm) -> Result<DirectoryRow, AppError> {
     use super::context;
     use crate::backend::users::manage::{edit, EditForm};
     let (state, me) = context::require_session().await?;
     let form = EditForm {
-        id,
-        version,
-        name,
-        email,
-        contact_email: if same_as_account {
+        id: form.id,
+        version: form.version,
+        name: form.name,
+        email: form.email,
+        contact_email: if form.same_as_account {
             String::new()
         } else {
-            contact_email
+            form.contact_email
         },
-        roles,
-        confirm_email_change,
+        roles: form.roles,
+        confirm_email_change: form.confirm_email_change,
     };
     let now = context::now();
     let user = edit(&state, &me, form, context::meta(), now).await?;

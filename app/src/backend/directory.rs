@@ -23,6 +23,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// The most rows one page may have.
+pub const MAX_PAGE: u64 = 200;
 /// Totals are counted up to this many; beyond it the directory says "more than".
 pub const COUNT_CAP: u64 = 10_000;
 /// A search term with at most this many matches is answered from the search index; one with
@@ -528,7 +530,7 @@ pub async fn list<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     let scope = scope(me, filter)?;
     let search = search_of(&filter.search);
-    let limit = filter.limit.clamp(1, 200);
+    let limit = filter.limit.clamp(1, MAX_PAGE);
     let cursor = filter.after.clone().unwrap_or_default();
     let by_index = selective(conn, &search).await?;
     let with_invitations = filter.statuses.contains(&UserStatus::Pending);

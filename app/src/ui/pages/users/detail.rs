@@ -55,21 +55,25 @@ pub fn UserPage() -> impl IntoView {
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading user…"</p> }
         }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => view! { <UserView d on_changed notice reload options /> }.into_any(),
-                    Err(error) => {
-                        go_to_sign_in_if_ended(&error);
-                        view! {
-                            <Title text="User" />
-                            <p class="notice error" role="alert">
-                                {error.to_string()}
-                            </p>
+            {move || {
+                detail
+                    .get()
+                    .map(|result| match result {
+                        Ok(d) => {
+                            view! { <UserView d on_changed notice reload options /> }.into_any()
                         }
-                            .into_any()
-                    }
-                }
-            })}
+                        Err(error) => {
+                            go_to_sign_in_if_ended(&error);
+                            view! {
+                                <Title text="User" />
+                                <p class="notice error" role="alert">
+                                    {error.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </Transition>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api::directory::DirectoryRow;
 use crate::api::invitations::InviteChoices;
-use crate::api::users::{CreateUser, UpdateUser};
+use crate::api::users::{CreateUser, EditUserForm, NewUserForm, UpdateUser};
 use crate::api::AppError;
 use crate::ui::components::choices::{offered_roles, EntitySelect, RolePicker};
 use crate::ui::components::field::Field;
@@ -88,13 +88,15 @@ pub fn CreateUserDialog(
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         action.dispatch(CreateUser {
-            name: name.get_untracked(),
-            email: email.get_untracked(),
-            contact_email: contact.get_untracked(),
-            same_as_account: same.get_untracked(),
-            entity: entity.get_untracked(),
-            roles: roles.get_untracked(),
-            access: access.get_untracked(),
+            form: NewUserForm {
+                name: name.get_untracked(),
+                email: email.get_untracked(),
+                contact_email: contact.get_untracked(),
+                same_as_account: same.get_untracked(),
+                entity: entity.get_untracked(),
+                roles: roles.get_untracked(),
+                access: access.get_untracked(),
+            },
         });
     };
     let ways = [
@@ -277,14 +279,16 @@ pub fn EditUserDialog(
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         action.dispatch(UpdateUser {
-            id,
-            version,
-            name: name.get_untracked(),
-            email: email.get_untracked(),
-            contact_email: contact.get_untracked(),
-            same_as_account: same.get_untracked(),
-            roles: roles.get_untracked(),
-            confirm_email_change: confirm_email.get_untracked(),
+            form: EditUserForm {
+                id,
+                version,
+                name: name.get_untracked(),
+                email: email.get_untracked(),
+                contact_email: contact.get_untracked(),
+                same_as_account: same.get_untracked(),
+                roles: roles.get_untracked(),
+                confirm_email_change: confirm_email.get_untracked(),
+            },
         });
     };
     let row = StoredValue::new(row);

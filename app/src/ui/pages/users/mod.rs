@@ -107,6 +107,17 @@ pub fn DirectoryPage() -> impl IntoView {
         <div class="page-head">
             <h1>"Users"</h1>
             <div class="actions">
+                <a
+                    class="button"
+                    download
+                    href=move || {
+                        let mut q = query.get();
+                        q.after.clear();
+                        href(&q).replacen("/users", "/export/users.csv", 1)
+                    }
+                >
+                    "Export CSV"
+                </a>
                 <a class="button" href="/invitations">
                     "Invitations"
                 </a>

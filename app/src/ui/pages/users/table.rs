@@ -1,11 +1,16 @@
 use super::actions::{Asking, Changed, ConfirmDialog, RowMenu};
 use super::form::EditUserDialog;
-use crate::api::directory::{DirectoryPage, DirectoryRow};
+use crate::api::directory::{bulk_change_status, DirectoryPage, DirectoryRow, Seen};
 use crate::api::invitations::InviteChoices;
 use crate::api::AppError;
+use crate::ui::components::modal::{Modal, ModalActions};
+use crate::ui::pages::go_to_sign_in_if_ended;
 use crate::ui::pages::invitations::encode;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use std::collections::BTreeSet;
+use uuid::Uuid;
 
 /// The label of a status, as the seeds write it.
 pub fn status_label(status: &str) -> &'static str {
@@ -38,6 +43,8 @@ pub fn DirectoryTable(
 ) -> impl IntoView {
     let rows = RwSignal::new(page.rows);
     let asking = Asking::new();
+    let selected = RwSignal::new(BTreeSet::<Uuid>::new());
+    let bulk_asking = RwSignal::new(None::<&'static str>);
     let on_changed = Callback::new(move |changed: Changed| {
         rows.update(|rows| match changed.row {
             Some(updated) => {
@@ -50,10 +57,25 @@ pub fn DirectoryTable(
         notice.set(Some(changed.message));
     });
     let navigate = use_navigate();
+    // A click anywhere on a row opens it, unless it landed on something with its own job.
     let open = move |row: &DirectoryRow| {
         let href = row_href(row);
         let navigate = navigate.clone();
-        move |_| navigate(&href, Default::default())
+        move |event: leptos::ev::MouseEvent| {
+            use leptos::wasm_bindgen::JsCast;
+            let inside_control = event
+                .target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                .and_then(|el| {
+                    el.closest("a, button, input, label, [role=menu]")
+                        .ok()
+                        .flatten()
+                })
+                .is_some();
+            if !inside_control {
+                navigate(&href, Default::default());
+            }
+        }
     };
     let (total, exact) = (page.total, page.total_exact);
     let count = move || {
@@ -66,7 +88,55 @@ pub fn DirectoryTable(
         }
     };
     let next = page.next.clone();
+    let selectable = move || {
+        rows.with(|rows| {
+            rows.iter()
+                .filter(|r| r.can_edit)
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        })
+    };
+    let all_selected = move || {
+        let ids = selectable();
+        !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id)))
+    };
     view! {
+        <div
+            class="bulk-bar"
+            role="region"
+            aria-label="Selected users"
+            hidden=move || selected.with(|s| s.is_empty())
+        >
+            <span class="strong">{move || format!("{} selected", selected.with(|s| s.len()))}</span>
+            <button
+                type="button"
+                class="button danger-ghost"
+                on:click=move |_| bulk_asking.set(Some("deactivate"))
+            >
+                "Deactivate"
+            </button>
+            <button
+                type="button"
+                class="button"
+                on:click=move |_| bulk_asking.set(Some("reactivate"))
+            >
+                "Reactivate"
+            </button>
+            <button
+                type="button"
+                class="button danger-ghost"
+                on:click=move |_| bulk_asking.set(Some("delete"))
+            >
+                "Delete"
+            </button>
+            <button
+                type="button"
+                class="button ghost"
+                on:click=move |_| selected.set(BTreeSet::new())
+            >
+                "Clear selection"
+            </button>
+        </div>
         <p class="muted table-count" aria-live="polite">
             {count}
         </p>
@@ -74,6 +144,27 @@ pub fn DirectoryTable(
             <table class="table directory">
                 <thead>
                     <tr>
+                        <th scope="col" class="select">
+                            <input
+                                type="checkbox"
+                                aria-label="Select all on this page"
+                                prop:checked=all_selected
+                                on:change=move |e| {
+                                    let on = event_target_checked(&e);
+                                    let ids = selectable();
+                                    selected
+                                        .update(|s| {
+                                            for id in ids {
+                                                if on {
+                                                    s.insert(id);
+                                                } else {
+                                                    s.remove(&id);
+                                                }
+                                            }
+                                        });
+                                }
+                            />
+                        </th>
                         <th scope="col">"Name"</th>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Entity"</th>
@@ -92,10 +183,33 @@ pub fn DirectoryTable(
                         let:row
                     >
                         <tr class="clickable" data-email=row.email.clone() on:click=open(&row)>
+                            <td class="select">
+                                {row
+                                    .can_edit
+                                    .then(|| {
+                                        let id = row.id;
+                                        view! {
+                                            <input
+                                                type="checkbox"
+                                                aria-label=format!("Select {}", row.name)
+                                                prop:checked=move || selected.with(|s| s.contains(&id))
+                                                on:change=move |e| {
+                                                    let on = event_target_checked(&e);
+                                                    selected
+                                                        .update(|s| {
+                                                            if on {
+                                                                s.insert(id);
+                                                            } else {
+                                                                s.remove(&id);
+                                                            }
+                                                        });
+                                                }
+                                            />
+                                        }
+                                    })}
+                            </td>
                             <td data-label="Name" class="strong">
-                                <a href=row_href(&row) on:click=|e| e.stop_propagation()>
-                                    {row.name.clone()}
-                                </a>
+                                <a href=row_href(&row)>{row.name.clone()}</a>
                             </td>
                             <td data-label="Email">{row.email.clone()}</td>
                             <td data-label="Entity">{row.entity_name.clone()}</td>
@@ -119,7 +233,7 @@ pub fn DirectoryTable(
                                     row.last_sign_in.clone()
                                 }}
                             </td>
-                            <td class="actions" on:click=|e| e.stop_propagation()>
+                            <td class="actions">
                                 <RowMenu row=row.clone() asking on_changed />
                             </td>
                         </tr>
@@ -150,6 +264,7 @@ pub fn DirectoryTable(
             </button>
         </nav>
         <ConfirmDialog asking on_changed />
+        <BulkDialog asking=bulk_asking selected rows notice />
         <Show when=move || {
             asking.edit.get().is_some()
         }>
@@ -176,6 +291,115 @@ pub fn DirectoryTable(
                             />
                         }
                     })
+            }}
+        </Show>
+    }
+}
+
+/// Asks before a bulk action, runs it, and reports what changed and what did not.
+#[component]
+fn BulkDialog(
+    asking: RwSignal<Option<&'static str>>,
+    selected: RwSignal<BTreeSet<Uuid>>,
+    rows: RwSignal<Vec<DirectoryRow>>,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let close = Callback::new(move |_| {
+        asking.set(None);
+        error.set(None);
+    });
+    let run = move |action: &'static str| {
+        let users: Vec<Seen> = rows.with_untracked(|rows| {
+            rows.iter()
+                .filter(|r| selected.with_untracked(|s| s.contains(&r.id)))
+                .map(|r| Seen {
+                    id: r.id,
+                    version: r.version,
+                })
+                .collect()
+        });
+        busy.set(true);
+        spawn_local(async move {
+            let result = bulk_change_status(action.to_string(), users).await;
+            busy.set(false);
+            match result {
+                Ok(outcome) => {
+                    let changed = outcome.changed.len();
+                    rows.update(|rows| {
+                        for updated in outcome.changed {
+                            if let Some(row) = rows.iter_mut().find(|r| r.id == updated.id) {
+                                *row = updated;
+                            }
+                        }
+                    });
+                    let done = match action {
+                        "delete" => "Deleted",
+                        "deactivate" => "Deactivated",
+                        _ => "Reactivated",
+                    };
+                    let mut message = format!("{done} {changed} user(s).");
+                    if let Some((_, reason)) = outcome.failed.first() {
+                        message
+                            .push_str(&format!(" {} not changed: {reason}", outcome.failed.len()));
+                    }
+                    selected.set(BTreeSet::new());
+                    notice.set(Some(message));
+                    close.run(());
+                }
+                Err(e) => {
+                    go_to_sign_in_if_ended(&e);
+                    error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    view! {
+        <Show when=move || {
+            asking.get().is_some()
+        }>
+            {move || {
+                let action = asking.get()?;
+                let count = selected.with(|s| s.len());
+                let label = super::actions::action_label(action);
+                let question = match action {
+                    "delete" => {
+                        format!(
+                            "Delete {count} user(s)? They are signed out at once and hidden from the directory; an operator can restore them. Their open orders and credit requests are not cancelled.",
+                        )
+                    }
+                    "deactivate" => {
+                        format!(
+                            "Deactivate {count} user(s)? They are signed out at once and cannot sign in until reactivated.",
+                        )
+                    }
+                    _ => format!("Reactivate {count} user(s)? They can sign in again."),
+                };
+                Some(
+                    view! {
+                        <Modal title="Selected users" on_close=close>
+                            <p>{question}</p>
+                            <p class="form-error" role="alert">
+                                {move || error.get()}
+                            </p>
+                            <ModalActions on_close=close>
+                                <button
+                                    type="button"
+                                    class=if action == "reactivate" {
+                                        "button primary"
+                                    } else {
+                                        "button danger"
+                                    }
+                                    disabled=move || busy.get()
+                                    on:click=move |_| run(action)
+                                >
+                                    {move || if busy.get() { "Working…" } else { label }}
+                                </button>
+                            </ModalActions>
+                        </Modal>
+                    },
+                )
             }}
         </Show>
     }

@@ -1,0 +1,400 @@
+//! The authorisation matrix: every server function the program registers, called over HTTP by an
+//! operator, a Northwind admin, a Northwind member and a signed-out visitor, each aimed at their
+//! own entity (Northwind) and at another (Contoso). Allowed or refused as DESIGN.md says.
+//!
+//! The list of functions is read from the running program: a new server function that is not in
+//! this table fails the test until someone decides who may call it.
+
+use app::backend::config::Config;
+use app::backend::entity::{invitation, outgoing_mail, user};
+use app::backend::mail::{self, Mail};
+use app::backend::seed::{self, DEMO_ADMIN, DEMO_MEMBER, DEMO_OPERATOR, DEMO_PASSWORD};
+use app::backend::{auth, sessions, AppState, Db};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Operator,
+    Admin,
+    Member,
+    SignedOut,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    Own,
+    Other,
+}
+
+/// Who may call a function, as DESIGN.md's table of people says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    /// Anyone, signed in or not (sign-in, links from emails).
+    Public,
+    /// Anyone signed in, about themselves.
+    SignedIn,
+    /// Any admin or operator: nothing in the call names an entity.
+    Admins,
+    /// Admins in their own entity; operators everywhere.
+    EntityAdmin,
+    /// Admins of their own entity, whose rows about other entities are refused one by one.
+    EntityAdminPerRow,
+    /// Operators only.
+    Operator,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    Refused,
+    /// Answered, with every row refused.
+    RowsRefused,
+}
+
+fn expected(rule: Rule, who: Who, scope: Scope) -> Expect {
+    use Expect::*;
+    match (rule, who, scope) {
+        (Rule::Public, _, _) => Allowed,
+        (_, Who::SignedOut, _) => Refused,
+        (Rule::SignedIn, _, _) => Allowed,
+        (_, Who::Operator, _) => Allowed,
+        (Rule::Operator, _, _) => Refused,
+        (_, Who::Member, _) => Refused,
+        (Rule::Admins, Who::Admin, _) => Allowed,
+        (Rule::EntityAdmin, Who::Admin, Scope::Own) => Allowed,
+        (Rule::EntityAdmin, Who::Admin, Scope::Other) => Refused,
+        (Rule::EntityAdminPerRow, Who::Admin, Scope::Own) => Allowed,
+        (Rule::EntityAdminPerRow, Who::Admin, Scope::Other) => RowsRefused,
+    }
+}
+
+/// Ids in one entity that the calls aim at.
+#[derive(Clone, Debug)]
+struct Target {
+    entity: Uuid,
+    slug: &'static str,
+    /// A user who is nobody signed in for this test.
+    user: Uuid,
+    user_email: String,
+    /// An accepted invitation: Revoke, Resend and Delete all refuse it after authorising.
+    accepted_invitation: Uuid,
+    mail: Uuid,
+}
+
+enum Body {
+    Form(String),
+    Json(serde_json::Value),
+}
+
+/// The request for `name` aimed at `t`. Each is either harmless or refused by the lifecycle
+/// after authorisation (a stale version, an accepted invitation), so one test can call them all.
+fn call(name: &str, t: &Target) -> Body {
+    use Body::*;
+    let stale = 0;
+    match name {
+        "sign_in" => Form(format!("email={}&password={}", DEMO_MEMBER.replace('@', "%40"), DEMO_PASSWORD.replace(' ', "+"))),
+        "sign_out" | "current_user" | "my_sessions" | "invite_options" | "directory_options"
+        | "user_form_options" | "mailbox" => Form(String::new()),
+        "change_password" => Form("current_password=wrong&new_password=x&confirm_password=x".into()),
+        "end_my_session" => Form(format!("id={}", Uuid::now_v7())),
+        "list_invitations" => Json(json!({ "query": { "status": "", "entity": t.entity, "q": "", "sort": "", "after": "" } })),
+        "invite_user" => Json(json!({ "email": "", "entity": t.entity, "roles": [] })),
+        "revoke_invitation" | "resend_invitation" | "delete_invitation" => {
+            Form(format!("id={}", t.accepted_invitation))
+        }
+        "check_bulk_invite" => Json(json!({ "csv": format!("{},Trader,{}", t.user_email, t.slug) })),
+        "run_bulk_invite" => Json(json!({ "rows": [{
+            "line": 1, "email": t.user_email, "roles": "Trader", "entity": t.slug,
+            "outcome": "", "message": ""
+        }] })),
+        "invitation_link" | "password_link" => Json(json!({ "token": "not-a-token" })),
+        "accept_invitation" => Json(json!({
+            "token": "not-a-token", "name": "X", "password": "x", "confirm_password": "x"
+        })),
+        "reset_password" => Json(json!({ "token": "not-a-token", "password": "x", "confirm_password": "x" })),
+        "forgot_password" => Form("email=nobody%40example.test".into()),
+        "mail_message" => Form(format!("id={}", t.mail)),
+        "list_directory" => Json(json!({ "query": { "status": "", "entity": t.entity, "q": "", "sort": "", "after": "" } })),
+        "get_user" => Form(format!("id={}", t.user)),
+        "change_user_status" => Form(format!("id={}&action=deactivate&version={stale}", t.user)),
+        "end_user_sessions" => Form(format!("user={}", t.user)),
+        "create_user" => Json(json!({ "form": {
+            "name": "", "email": "", "contact_email": "", "same_as_account": true,
+            "entity": t.entity, "roles": [], "access": "sso"
+        } })),
+        "update_user" => Json(json!({ "form": {
+            "id": t.user, "version": stale, "name": "X", "email": t.user_email, "contact_email": "",
+            "same_as_account": true, "roles": ["Trader"], "confirm_email_change": false
+        } })),
+        "reset_user_password" => Form(format!("id={}&version={stale}", t.user)),
+        "purge_user" => Json(json!({ "id": t.user, "typed_email": "" })),
+        "bulk_change_status" => Json(json!({
+            "action": "deactivate", "users": [{ "id": t.user, "version": stale }]
+        })),
+        other => panic!(
+            "The server function `{other}` is not in the authorisation matrix: add it to `call` and `RULES` in server/tests/authorization.rs with who may call it."
+        ),
+    }
+}
+
+const RULES: &[(&str, Rule)] = &[
+    ("sign_in", Rule::Public),
+    ("sign_out", Rule::Public),
+    ("current_user", Rule::Public),
+    ("invitation_link", Rule::Public),
+    ("accept_invitation", Rule::Public),
+    ("forgot_password", Rule::Public),
+    ("password_link", Rule::Public),
+    ("reset_password", Rule::Public),
+    ("change_password", Rule::SignedIn),
+    ("my_sessions", Rule::SignedIn),
+    ("end_my_session", Rule::SignedIn),
+    ("invite_options", Rule::Admins),
+    ("list_invitations", Rule::EntityAdmin),
+    ("invite_user", Rule::EntityAdmin),
+    ("revoke_invitation", Rule::EntityAdmin),
+    ("resend_invitation", Rule::EntityAdmin),
+    ("check_bulk_invite", Rule::EntityAdminPerRow),
+    ("run_bulk_invite", Rule::EntityAdminPerRow),
+    ("directory_options", Rule::Admins),
+    ("list_directory", Rule::EntityAdmin),
+    ("get_user", Rule::EntityAdmin),
+    ("change_user_status", Rule::EntityAdmin),
+    ("end_user_sessions", Rule::EntityAdmin),
+    ("user_form_options", Rule::Admins),
+    ("create_user", Rule::EntityAdmin),
+    ("update_user", Rule::EntityAdmin),
+    ("reset_user_password", Rule::EntityAdmin),
+    ("bulk_change_status", Rule::EntityAdminPerRow),
+    ("delete_invitation", Rule::Operator),
+    ("purge_user", Rule::Operator),
+    ("mailbox", Rule::Operator),
+    ("mail_message", Rule::Operator),
+];
+
+async fn post(addr: SocketAddr, path: &str, cookie: Option<&str>, body: &Body) -> (u16, String) {
+    let (content_type, text) = match body {
+        Body::Form(text) => ("application/x-www-form-urlencoded", text.clone()),
+        Body::Json(value) => ("application/json", value.to_string()),
+    };
+    let cookie = cookie
+        .map(|token| format!("Cookie: usher_session={token}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://127.0.0.1\r\nContent-Type: {content_type}\r\nAccept: application/json\r\n{cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let response = String::from_utf8_lossy(&response).to_string();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+async fn target(db: &Db, slug: &'static str) -> Target {
+    let entity = app::backend::entities::find_by_slug(db.read(), slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let user = user::Entity::find()
+        .filter(user::Column::EntityId.eq(entity.id))
+        .filter(user::Column::Status.eq("active"))
+        .filter(user::Column::Email.contains("example.test"))
+        .order_by_asc(user::Column::SortName)
+        .one(db.read())
+        .await
+        .unwrap()
+        .unwrap();
+    // An accepted invitation in this entity.
+    let invitation = invitation::Entity::find()
+        .filter(invitation::Column::EntityId.eq(entity.id))
+        .filter(invitation::Column::Status.eq("revoked"))
+        .one(db.read())
+        .await
+        .unwrap()
+        .unwrap();
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value("accepted"))
+        .filter(invitation::Column::Id.eq(invitation.id))
+        .exec(db.writer())
+        .await
+        .unwrap();
+    let txn = db.begin().await.unwrap();
+    let mail = Mail {
+        to: user.email.clone(),
+        subject: format!("A message for {slug}"),
+        html: "<p>hello</p>".into(),
+        text: "hello".into(),
+    };
+    mail::enqueue(&txn, vec![mail], chrono::Utc::now())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let mail = outgoing_mail::Entity::find()
+        .filter(outgoing_mail::Column::Subject.eq(format!("A message for {slug}")))
+        .one(db.read())
+        .await
+        .unwrap()
+        .unwrap();
+    Target {
+        entity: entity.id,
+        slug,
+        user: user.id,
+        user_email: user.email,
+        accepted_invitation: invitation.id,
+        mail: mail.id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_allows_and_refuses_as_designed() {
+    let file = std::env::temp_dir().join(format!("usher-authz-{}.db", Uuid::new_v4()));
+    let db = Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    seed::seed_demo(&db, 24, chrono::Utc::now()).await.unwrap();
+    let mut config = Config::for_public_url("http://127.0.0.1");
+    config.sign_in_per_ip_per_minute = 100_000;
+    config.mail.transport =
+        app::backend::config::MailTransport::Files(std::env::temp_dir().join("usher-authz-mail"));
+    let state = AppState::new(db.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::router::build(state.clone(), server::router::leptos_options(addr));
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+
+    // Every registered server function must be in the table, and nothing else.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let known: BTreeSet<String> = RULES.iter().map(|(n, _)| n.to_string()).collect();
+    if let Some(name) = registered.difference(&known).next() {
+        panic!("The server function `{name}` is not in the authorisation matrix: add it to `call` and `RULES` in server/tests/authorization.rs with who may call it.");
+    }
+    assert_eq!(
+        registered, known,
+        "RULES names functions that no longer exist"
+    );
+
+    let own = target(&db, "northwind").await;
+    let other = target(&db, "contoso").await;
+    let token = |email: &str| {
+        let state = state.clone();
+        let email = email.to_string();
+        async move {
+            auth::sign_in(
+                &state,
+                &email,
+                DEMO_PASSWORD,
+                None,
+                Default::default(),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap()
+            .0
+        }
+    };
+    let people = [
+        (Who::Operator, Some(token(DEMO_OPERATOR).await)),
+        (Who::Admin, Some(token(DEMO_ADMIN).await)),
+        (Who::Member, Some(token(DEMO_MEMBER).await)),
+        (Who::SignedOut, None),
+    ];
+
+    let mut failures = Vec::new();
+    for (name, rule) in RULES {
+        for (who, session) in &people {
+            for (scope, t) in [(Scope::Own, &own), (Scope::Other, &other)] {
+                // Sign-in is the form of someone with no session; sign-out gets a session of
+                // its own so the others stay signed in.
+                let spare;
+                let cookie = match *name {
+                    "sign_in" => None,
+                    "sign_out" if session.is_some() => {
+                        spare = token(match who {
+                            Who::Operator => DEMO_OPERATOR,
+                            Who::Admin => DEMO_ADMIN,
+                            _ => DEMO_MEMBER,
+                        })
+                        .await;
+                        Some(spare.as_str())
+                    }
+                    _ => session.as_deref(),
+                };
+                let mut body = call(name, t);
+                if *name == "end_my_session" {
+                    if let Some(session) = session {
+                        // One of my other sessions.
+                        let mine =
+                            sessions::authenticate(&db, &state.config, session, chrono::Utc::now())
+                                .await
+                                .unwrap()
+                                .unwrap();
+                        let spare = token(&mine.user.email).await;
+                        let spare =
+                            sessions::authenticate(&db, &state.config, &spare, chrono::Utc::now())
+                                .await
+                                .unwrap()
+                                .unwrap();
+                        body = Body::Form(format!("id={}", spare.session_id));
+                    }
+                }
+                let (status, body) = post(addr, &format!("/api/{name}"), cookie, &body).await;
+                let want = expected(*rule, *who, scope);
+                let refused = matches!(status, 401 | 403 | 404);
+                let ok = match want {
+                    Expect::Allowed => !refused && status != 0 && status < 500,
+                    Expect::Refused if *who == Who::SignedOut => status == 401,
+                    Expect::Refused => refused,
+                    Expect::RowsRefused if *name == "bulk_change_status" => {
+                        status == 200
+                            && body.contains("\"changed\":[]")
+                            && body.contains("We could not find that")
+                    }
+                    Expect::RowsRefused => {
+                        status == 200 && body.contains("invalid") && !body.contains("\"invite\"")
+                    }
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{name} as {who:?} on {scope:?} entity: expected {want:?}, got {status} {}",
+                        body.chars().take(160).collect::<String>()
+                    ));
+                }
+            }
+        }
+    }
+    db.close().await;
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        failures.is_empty(),
+        "{} wrong answers:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
