@@ -75,7 +75,9 @@ pub async fn purge(
     let change = Change::user("user.purged", &target)
         .before(json!({ "status": "deleted" }))
         .after(json!({ "purged": true }));
-    let event = audit::record(&txn, &me.audit(meta), change, now).await?;
+    let mut event = audit::record(&txn, &me.audit(meta), change, now).await?;
+    // Owning services (orders, credit) listen for this one: the person is gone for good.
+    event.action = "deleted".into();
     let tombstone = find(&txn, target.id).await?.ok_or(ServiceError::NotFound)?;
     txn.commit().await?;
     state.events.publish([event]);
