@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const RUNS: usize = 200;
+const RUNS: usize = 60;
 const HTTP_CONNECTIONS: usize = 16;
 const HTTP_SECONDS: u64 = 10;
 

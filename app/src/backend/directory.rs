@@ -27,6 +27,9 @@ use uuid::Uuid;
 pub const MAX_PAGE: u64 = 200;
 /// Totals are counted up to this many; beyond it the directory says "more than".
 pub const COUNT_CAP: u64 = 10_000;
+/// A search's total is counted up to this many: a longer search narrows before anyone pages
+/// that far, and counting matches costs what reading them does.
+pub const SEARCH_COUNT_CAP: u64 = 1_000;
 /// A search term with at most this many matches is answered from the search index; one with
 /// more walks the sort order and checks each row.
 const SELECTIVE_MATCHES: u64 = 4_000;
@@ -335,6 +338,36 @@ async fn selective<C: ConnectionTrait>(conn: &C, search: &Search) -> Result<bool
     Ok(capped_count(conn, matches, SELECTIVE_MATCHES).await? <= SELECTIVE_MATCHES)
 }
 
+/// How many rows of the sort order a frequent term is looked for in before the search index
+/// takes over.
+const WINDOW: u64 = 4_000;
+
+/// `users.rowid IN (the next WINDOW rows of the sort order after mark, filters applied)`.
+fn window_of(
+    backend: DbBackend,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    mark: Option<&Mark>,
+) -> SimpleExpr {
+    let (column, descending) = user_order(filter.sort);
+    let rows = after(
+        users_query(backend, scope, filter, &Search::None, false),
+        column,
+        user::Column::Id,
+        descending,
+        mark,
+    )
+    .select_only()
+    .expr(Expr::cust("users.rowid"))
+    .limit(WINDOW)
+    .into_query();
+    let built = backend.build(&rows);
+    Expr::cust_with_values(
+        format!("users.rowid IN ({})", built.sql),
+        built.values.map(|v| v.0).unwrap_or_default(),
+    )
+}
+
 /// The order of one source, as (column, descending). `LastSignIn` also has its null phase.
 fn user_order(sort: Sort) -> (user::Column, bool) {
     use user::Column as C;
@@ -536,10 +569,15 @@ pub async fn list<C: ConnectionTrait>(
     let with_invitations = filter.statuses.contains(&UserStatus::Pending);
 
     let users_base = users_query(backend, scope, filter, &search, by_index);
-    let users_total = capped_count(conn, users_base.clone().into_query(), COUNT_CAP).await?;
+    let cap = if search == Search::None {
+        COUNT_CAP
+    } else {
+        SEARCH_COUNT_CAP
+    };
+    let users_total = capped_count(conn, users_base.clone().into_query(), cap).await?;
     let users = if cursor.users_done || filter.statuses.is_empty() {
         Vec::new()
-    } else {
+    } else if by_index || search == Search::None || filter.sort == Sort::LastSignIn {
         fetch_users(
             conn,
             users_base,
@@ -548,10 +586,29 @@ pub async fn list<C: ConnectionTrait>(
             limit + 1,
         )
         .await?
+    } else {
+        // A frequent term: look for the page among the next rows of the sort order first; only
+        // when they hold too few matches (the term is frequent elsewhere in the order) let the
+        // search index find every match and sort them.
+        let window = window_of(backend, scope, filter, cursor.users.as_ref());
+        let walked = fetch_users(
+            conn,
+            users_base.filter(window),
+            filter.sort,
+            cursor.users.as_ref(),
+            limit + 1,
+        )
+        .await?;
+        if walked.len() as u64 > limit {
+            walked
+        } else {
+            let indexed = users_query(backend, scope, filter, &search, true);
+            fetch_users(conn, indexed, filter.sort, cursor.users.as_ref(), limit + 1).await?
+        }
     };
     let (invitations, invitations_total) = if with_invitations {
         let base = invitations_query(scope, &search, now);
-        let total = capped_count(conn, base.clone().into_query(), COUNT_CAP).await?;
+        let total = capped_count(conn, base.clone().into_query(), cap).await?;
         let rows = if cursor.invitations_done {
             Vec::new()
         } else {
@@ -604,8 +661,8 @@ pub async fn list<C: ConnectionTrait>(
 
     Ok(Page {
         rows: details(conn, taken).await?,
-        total: users_total.min(COUNT_CAP) + invitations_total.min(COUNT_CAP),
-        total_exact: users_total <= COUNT_CAP && invitations_total <= COUNT_CAP,
+        total: users_total.min(cap) + invitations_total.min(cap),
+        total_exact: users_total <= cap && invitations_total <= cap,
         next: more.then_some(next),
     })
 }
