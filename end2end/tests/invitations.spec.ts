@@ -24,6 +24,8 @@ async function openLink(browser: Browser, link: string) {
 }
 
 test('invite, open the mail in the Mailbox, accept, and be signed in as the new user', async ({ page }) => {
+  // Two sign-ins and an accepted invitation (Argon2id each): the slow-test allowance.
+  test.slow();
   const email = uniqueEmail('ada');
   await signedIn(page, OPERATOR.email);
   const invitations = new InvitationsPage(page);

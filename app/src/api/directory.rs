@@ -175,24 +175,11 @@ pub(crate) mod convert {
 
 #[server(prefix = "/api", endpoint = "directory_options")]
 pub async fn directory_options() -> Result<DirectoryChoices, AppError> {
-    use super::context;
-    use crate::backend::entity::entity;
-    use crate::domain::{authorize, Action, EntityId};
-    use sea_orm::{EntityTrait, QueryOrder};
-    let (state, me) = context::require_session().await?;
-    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
-    authorize(&me.actor, Action::ReadUsers, scope).map_err(crate::backend::ServiceError::from)?;
-    let entities = if me.actor.operator {
-        entity::Entity::find()
-            .order_by_asc(entity::Column::Name)
-            .all(state.db.read())
-            .await?
-    } else {
-        vec![me.entity.clone()]
-    };
+    let choices = super::invitations::entity_choices(crate::domain::Action::ReadUsers).await?;
     Ok(DirectoryChoices {
-        choose_entity: me.actor.operator,
-        entities: entities
+        choose_entity: choices.choose_entity,
+        entities: choices
+            .entities
             .into_iter()
             .map(|e| EntityChoice {
                 id: e.id,

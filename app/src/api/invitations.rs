@@ -170,22 +170,24 @@ mod convert {
     }
 }
 
-#[server(prefix = "/api", endpoint = "invite_options")]
-pub async fn invite_options() -> Result<InviteChoices, AppError> {
+/// The entities `me` may act in for `action` (operators: all, others: their own) with the roles
+/// they may grant in each; refused when `me` may not take `action` at all.
+#[cfg(feature = "ssr")]
+pub(crate) async fn entity_choices(
+    action: crate::domain::Action,
+) -> Result<InviteChoices, AppError> {
     use super::context;
     use crate::backend::entity::entity;
-    use crate::domain::{authorize, grantable_roles, Action, EntityId};
+    use crate::domain::{authorize, grantable_roles, EntityId};
     use sea_orm::{EntityTrait, QueryOrder};
     let (state, me) = context::require_session().await?;
     let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
-    authorize(&me.actor, Action::SendInvitations, scope)
-        .map_err(crate::backend::ServiceError::from)?;
+    authorize(&me.actor, action, scope).map_err(crate::backend::ServiceError::from)?;
     let entities = if me.actor.operator {
         entity::Entity::find()
             .order_by_asc(entity::Column::Name)
             .all(state.db.read())
-            .await
-            .map_err(crate::backend::ServiceError::from)?
+            .await?
     } else {
         vec![me.entity.clone()]
     };
@@ -207,6 +209,11 @@ pub async fn invite_options() -> Result<InviteChoices, AppError> {
             })
             .collect(),
     })
+}
+
+#[server(prefix = "/api", endpoint = "invite_options")]
+pub async fn invite_options() -> Result<InviteChoices, AppError> {
+    entity_choices(crate::domain::Action::SendInvitations).await
 }
 
 #[server(prefix = "/api", endpoint = "list_invitations", input = Json)]

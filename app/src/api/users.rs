@@ -25,40 +25,7 @@ pub struct CreatedUser {
 /// The entities and grantable roles for Create User and Edit.
 #[server(prefix = "/api", endpoint = "user_form_options")]
 pub async fn user_form_options() -> Result<InviteChoices, AppError> {
-    use super::context;
-    use super::invitations::{EntityOption, RoleOption};
-    use crate::backend::entity::entity;
-    use crate::domain::{authorize, grantable_roles, Action, EntityId};
-    use sea_orm::{EntityTrait, QueryOrder};
-    let (state, me) = context::require_session().await?;
-    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
-    authorize(&me.actor, Action::ManageUsers, scope).map_err(crate::backend::ServiceError::from)?;
-    let entities = if me.actor.operator {
-        entity::Entity::find()
-            .order_by_asc(entity::Column::Name)
-            .all(state.db.read())
-            .await?
-    } else {
-        vec![me.entity.clone()]
-    };
-    Ok(InviteChoices {
-        choose_entity: me.actor.operator,
-        entities: entities
-            .into_iter()
-            .map(|e| EntityOption {
-                roles: grantable_roles(&me.actor, e.is_operator)
-                    .into_iter()
-                    .map(|r| RoleOption {
-                        key: r.as_str().into(),
-                        label: r.label().into(),
-                    })
-                    .collect(),
-                id: e.id,
-                name: e.name,
-                slug: e.slug,
-            })
-            .collect(),
-    })
+    super::invitations::entity_choices(crate::domain::Action::ManageUsers).await
 }
 
 /// The Create User form as typed.

@@ -3,3 +3,4 @@ pub mod confirm;
 pub mod field;
 pub mod header;
 pub mod modal;
+pub mod pager;

@@ -109,18 +109,7 @@ fn AcceptForm(
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let form = event.target().and_then(|t| {
-            leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(t).ok()
-        });
-        let value = |id: &str| {
-            form.as_ref()
-                .and_then(|f| f.elements().named_item(id))
-                .and_then(|e| {
-                    leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok()
-                })
-                .map(|i| i.value())
-                .unwrap_or_default()
-        };
+        let value = |name: &str| crate::ui::pages::form_value(&event, name);
         action.dispatch(AcceptInvitation {
             token: token.get_untracked(),
             name: name.get_untracked(),

@@ -11,6 +11,45 @@ pub mod users;
 use crate::api::AppError;
 use leptos_router::hooks::use_navigate;
 
+/// Percent-encodes a query value.
+pub(crate) fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `path?k=v&…` with the non-empty pairs, for filters kept in the URL.
+pub(crate) fn query_href(path: &str, pairs: &[(&str, &String)]) -> String {
+    let query: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// The value of the input called `name` in the form that `event` submits.
+pub(crate) fn form_value(event: &leptos::ev::SubmitEvent, name: &str) -> String {
+    use leptos::wasm_bindgen::JsCast;
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        .and_then(|f| f.elements().named_item(name))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
 /// A session ended elsewhere (sign-out, deactivation): go to the sign-in page, client-side.
 pub fn go_to_sign_in_if_ended(error: &AppError) {
     if *error == AppError::Unauthenticated {

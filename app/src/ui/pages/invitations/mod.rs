@@ -6,43 +6,23 @@ mod invite;
 mod table;
 
 use crate::api::invitations::{invite_options, list_invitations, InvitationQuery};
-use crate::ui::pages::go_to_sign_in_if_ended;
+use crate::ui::pages::{go_to_sign_in_if_ended, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-/// Percent-encodes a query value.
-pub(crate) fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn href(q: &InvitationQuery) -> String {
-    let pairs = [
-        ("status", &q.status),
-        ("entity", &q.entity),
-        ("q", &q.q),
-        ("sort", &q.sort),
-        ("after", &q.after),
-    ];
-    let query: Vec<String> = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    if query.is_empty() {
-        "/invitations".into()
-    } else {
-        format!("/invitations?{}", query.join("&"))
-    }
+    query_href(
+        "/invitations",
+        &[
+            ("status", &q.status),
+            ("entity", &q.entity),
+            ("q", &q.q),
+            ("sort", &q.sort),
+            ("after", &q.after),
+        ],
+    )
 }
 
 #[component]

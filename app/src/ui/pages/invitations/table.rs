@@ -4,6 +4,7 @@ use crate::api::invitations::{
 use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::modal::StatusBadge;
+use crate::ui::components::pager::Pager;
 use crate::ui::pages::go_to_sign_in_if_ended;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -190,27 +191,6 @@ pub fn InvitationsTable(
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            <button
-                type="button"
-                class="button"
-                disabled=move || first.get()
-                on:click=move |_| on_previous.run(())
-            >
-                "Previous"
-            </button>
-            <button
-                type="button"
-                class="button"
-                disabled=next.is_none()
-                on:click=move |_| {
-                    if let Some(next) = next.clone() {
-                        on_next.run(next);
-                    }
-                }
-            >
-                "Next"
-            </button>
-        </nav>
+        <Pager first next on_next on_previous />
     }
 }

@@ -10,8 +10,7 @@ pub use detail::UserPage;
 
 use crate::api::directory::{directory_options, list_directory, parse_statuses, DirectoryQuery};
 use crate::api::users::user_form_options;
-use crate::ui::pages::go_to_sign_in_if_ended;
-use crate::ui::pages::invitations::encode;
+use crate::ui::pages::{go_to_sign_in_if_ended, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -25,23 +24,16 @@ const STATUSES: [(&str, &str); 4] = [
 ];
 
 fn href(q: &DirectoryQuery) -> String {
-    let pairs = [
-        ("q", &q.q),
-        ("status", &q.status),
-        ("entity", &q.entity),
-        ("sort", &q.sort),
-        ("after", &q.after),
-    ];
-    let query: Vec<String> = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    if query.is_empty() {
-        "/users".into()
-    } else {
-        format!("/users?{}", query.join("&"))
-    }
+    query_href(
+        "/users",
+        &[
+            ("q", &q.q),
+            ("status", &q.status),
+            ("entity", &q.entity),
+            ("sort", &q.sort),
+            ("after", &q.after),
+        ],
+    )
 }
 
 #[component]

@@ -4,8 +4,9 @@ use crate::api::directory::{bulk_change_status, DirectoryPage, DirectoryRow, See
 use crate::api::invitations::InviteChoices;
 use crate::api::AppError;
 use crate::ui::components::modal::{Modal, ModalActions};
+use crate::ui::components::pager::Pager;
+use crate::ui::pages::encode;
 use crate::ui::pages::go_to_sign_in_if_ended;
-use crate::ui::pages::invitations::encode;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -241,28 +242,7 @@ pub fn DirectoryTable(
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            <button
-                type="button"
-                class="button"
-                disabled=move || first.get()
-                on:click=move |_| on_previous.run(())
-            >
-                "Previous"
-            </button>
-            <button
-                type="button"
-                class="button"
-                disabled=next.is_none()
-                on:click=move |_| {
-                    if let Some(next) = next.clone() {
-                        on_next.run(next);
-                    }
-                }
-            >
-                "Next"
-            </button>
-        </nav>
+        <Pager first next on_next on_previous />
         <ConfirmDialog asking on_changed />
         <BulkDialog asking=bulk_asking selected rows notice />
         <Show when=move || {
