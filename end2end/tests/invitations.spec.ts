@@ -69,6 +69,8 @@ test('Revoke kills the link; Resend revives the same record with a new link', as
   const first = await newestLink(email);
 
   await invitations.search(email);
+  // Act on the filtered table, not on the one it is about to replace.
+  await expect(page.getByText('1 invitation', { exact: true })).toBeVisible();
   await invitations.act(email, 'Revoke');
   await expect(invitations.row(email).getByText('revoked')).toBeVisible();
   const revoked = await openLink(browser, first);
