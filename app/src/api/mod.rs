@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod mailbox;
 #[cfg(feature = "ssr")]
 pub mod time;
+pub mod user_page;
 pub mod users;
 
 pub use error::AppError;

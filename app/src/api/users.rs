@@ -85,7 +85,7 @@ pub async fn create_user(form: NewUserForm) -> Result<CreatedUser, AppError> {
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
 pub async fn update_user(form: EditUserForm) -> Result<DirectoryRow, AppError> {
     use super::context;
-    use crate::backend::users::manage::{edit, EditForm};
+    use crate::backend::users::edit::{edit, EditForm};
     let (state, me) = context::require_session().await?;
     let form = EditForm {
         id: form.id,

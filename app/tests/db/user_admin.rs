@@ -3,7 +3,8 @@
 use crate::invitation_support::{entity_id, tokens_mailed_to};
 use crate::support::prelude::*;
 use app::backend::sessions::SessionUser;
-use app::backend::users::manage::{create, edit, CreateForm, EditForm};
+use app::backend::users::edit::{edit, EditForm};
+use app::backend::users::manage::{create, CreateForm};
 use app::backend::users::reset::{self, Link};
 
 const NEW_PASSWORD: &str = "violet kettle across ninety meadows";

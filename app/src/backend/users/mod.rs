@@ -1,5 +1,6 @@
 //! Users: creation, status changes and passwords. Each change is one transaction with its audit row.
 
+pub mod edit;
 pub mod lifecycle;
 pub mod manage;
 pub mod purge;

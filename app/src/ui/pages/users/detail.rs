@@ -1,10 +1,11 @@
 //! A user's page: profile, status actions, sessions (End session, End all) and audit trail.
 
 use super::actions::{action_label, actions_of, asks_first, start, Asking, Changed, ConfirmDialog};
-use super::form::EditUserDialog;
+use super::edit::EditUserDialog;
 use super::table::status_label;
-use crate::api::directory::{end_user_sessions, get_user, DirectoryRow, UserDetail};
+use crate::api::directory::DirectoryRow;
 use crate::api::invitations::InviteChoices;
+use crate::api::user_page::{end_user_sessions, get_user, UserDetail};
 use crate::api::users::user_form_options;
 use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;

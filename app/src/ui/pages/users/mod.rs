@@ -2,7 +2,9 @@
 //! badges, row click to the user's page and a ⋮ menu of quick actions per row.
 
 mod actions;
+mod create;
 mod detail;
+mod edit;
 mod form;
 mod table;
 
@@ -259,7 +261,7 @@ pub fn DirectoryPage() -> impl IntoView {
             })}
         </Transition>
         <Show when=move || creating.get()>
-            <form::CreateUserDialog
+            <create::CreateUserDialog
                 options=form_options
                 on_close=Callback::new(move |_| creating.set(false))
                 on_done=Callback::new(move |message: String| {

@@ -1,5 +1,5 @@
 use super::actions::{Asking, Changed, ConfirmDialog, RowMenu};
-use super::form::EditUserDialog;
+use super::edit::EditUserDialog;
 use crate::api::directory::{bulk_change_status, DirectoryPage, DirectoryRow, Seen};
 use crate::api::invitations::InviteChoices;
 use crate::api::AppError;

@@ -1,0 +1,106 @@
+//! Server functions of a user's page: the user with their sessions and audit trail, and ending
+//! their sessions.
+
+use super::directory::DirectoryRow;
+use super::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One line of a user's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub id: Uuid,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub change: String,
+}
+
+/// Everything the user page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub row: DirectoryRow,
+    /// Empty when mail goes to the account email.
+    pub contact_email: String,
+    pub created: String,
+    pub updated: String,
+    pub sessions: Vec<super::account::SessionView>,
+    pub can_end_sessions: bool,
+    pub audit: Vec<AuditLine>,
+}
+
+#[server(prefix = "/api", endpoint = "get_user")]
+pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
+    use super::account::{describe_user_agent, SessionView};
+    use super::context;
+    use super::time::when;
+    use crate::backend::users::lifecycle::load_for;
+    use crate::backend::{audit, directory, roles, sessions};
+    use crate::domain::{authorize, Action, EntityId};
+    let (state, me) = context::require_session().await?;
+    let now = context::now();
+    let db = state.db.read();
+    let user = load_for(db, &me, Action::ReadUsers, id).await?;
+    let roles = roles::labels(&roles::roles_of(db, id).await?);
+    let entity = directory::entity_name(db, user.entity_id).await?;
+    let can_end_sessions = authorize(
+        &me.actor,
+        Action::ManageUsers,
+        Some(EntityId(user.entity_id)),
+    )
+    .is_ok();
+    let sessions = sessions::list_for_user(db, id, &state.config, now)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            browser: describe_user_agent(s.user_agent.as_deref().unwrap_or("")),
+            ip: s.ip.unwrap_or_else(|| "unknown".into()),
+            created: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+            current: s.id == me.session_id,
+        })
+        .collect();
+    let audit = audit::for_target(db, id, 50)
+        .await?
+        .into_iter()
+        .map(|e| AuditLine {
+            id: e.id,
+            at: when(e.at),
+            actor: e.actor_label,
+            action: e.action,
+            change: match (e.before, e.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => a,
+                (Some(b), None) => b,
+                (None, None) => String::new(),
+            },
+        })
+        .collect();
+    Ok(UserDetail {
+        contact_email: user.contact_email.clone().unwrap_or_default(),
+        created: when(user.created_at),
+        updated: when(user.updated_at),
+        row: super::directory::convert::user_row(&me, &user, entity, roles, now),
+        sessions,
+        can_end_sessions,
+        audit,
+    })
+}
+
+/// End session (`session` given) or End all, for an admin on the user's page.
+#[server(prefix = "/api", endpoint = "end_user_sessions")]
+pub async fn end_user_sessions(user: Uuid, session: Option<Uuid>) -> Result<u64, AppError> {
+    use super::context;
+    let (state, me) = context::require_session().await?;
+    Ok(crate::backend::sessions::end_for_user(
+        &state,
+        &me,
+        user,
+        session,
+        context::meta(),
+        context::now(),
+    )
+    .await?)
+}

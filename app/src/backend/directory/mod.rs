@@ -1,0 +1,343 @@
+//! The User Directory: users and pending invitations in one list, searched, filtered, sorted and
+//! paged by keyset at a million rows.
+//!
+//! Two sources (users, pending invitations) are each read in index order after their own
+//! cursor and merged here, so a page never needs OFFSET and each source resumes exactly where it
+//! stopped whatever the database's collation. Search uses the FTS5 trigram index on SQLite and
+//! `pg_trgm` on PostgreSQL when the term is selective, and walks the sort index checking each row
+//! when it is not (a term found in most rows finds its first 50 rows at once that way).
+
+use super::entity::{entity, invitation, invitation_role, user, user_role};
+use super::error::ServiceError;
+use super::invitations::listing::contains_pattern;
+use super::sessions::SessionUser;
+use crate::domain::{authorize, Action, EntityId, RoleKey, UserStatus};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query, SelectStatement, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+mod details;
+mod order;
+mod query;
+use details::details;
+pub use details::{display_name, entity_name};
+use order::*;
+use query::*;
+
+/// The most rows one page may have.
+pub const MAX_PAGE: u64 = 200;
+/// Totals are counted up to this many; beyond it the directory says "more than".
+pub const COUNT_CAP: u64 = 10_000;
+/// A search's total is counted up to this many: a longer search narrows before anyone pages
+/// that far, and counting matches costs what reading them does.
+pub const SEARCH_COUNT_CAP: u64 = 1_000;
+/// A search term with at most this many matches is answered from the search index; one with
+/// more walks the sort order and checks each row.
+const SELECTIVE_MATCHES: u64 = 4_000;
+/// Nothing stored is longer than this, so a longer term cannot match.
+const LONGEST_TEXT: usize = 320;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Sort {
+    /// Name, A to Z.
+    #[default]
+    Name,
+    /// Account email, A to Z.
+    Email,
+    /// Last sign-in, most recent first; never signed in last.
+    LastSignIn,
+    /// Created, newest first.
+    Created,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "email" => Self::Email,
+            "last_sign_in" => Self::LastSignIn,
+            "created" => Self::Created,
+            _ => Self::Name,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::LastSignIn => "last_sign_in",
+            Self::Created => "created",
+        }
+    }
+}
+
+/// A row's place in the sort order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Key {
+    Text(String),
+    /// `None` sorts after every time (never signed in).
+    Time(Option<DateTime<Utc>>),
+}
+
+/// Where one source stopped: the key and id of the last row taken from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub key: Key,
+    pub id: Uuid,
+}
+
+/// Where the next page starts, per source. A finished source is not read again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Mark>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitations: Option<Mark>,
+    #[serde(default)]
+    pub users_done: bool,
+    #[serde(default)]
+    pub invitations_done: bool,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Filter {
+    /// Statuses to show; Pending also brings the pending invitations.
+    pub statuses: Vec<UserStatus>,
+    /// `None`: every entity the viewer may see (operators: all of them).
+    pub entity_id: Option<Uuid>,
+    pub search: String,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub limit: u64,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self {
+            statuses: default_statuses(),
+            entity_id: None,
+            search: String::new(),
+            sort: Sort::Name,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+/// Deleted users are hidden unless asked for.
+pub fn default_statuses() -> Vec<UserStatus> {
+    vec![
+        UserStatus::Active,
+        UserStatus::Pending,
+        UserStatus::Inactive,
+    ]
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    User(user::Model),
+    Invitation(invitation::Model),
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub item: Item,
+    pub entity_name: String,
+    pub roles: Vec<RoleKey>,
+}
+
+impl Row {
+    pub fn id(&self) -> Uuid {
+        match &self.item {
+            Item::User(u) => u.id,
+            Item::Invitation(i) => i.id,
+        }
+    }
+}
+
+pub struct Page {
+    pub rows: Vec<Row>,
+    /// Matching rows, counted up to `COUNT_CAP` users (plus the pending invitations).
+    pub total: u64,
+    /// False when there are more than `total`.
+    pub total_exact: bool,
+    pub next: Option<Cursor>,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    me: &SessionUser,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<Page, ServiceError> {
+    let backend = conn.get_database_backend();
+    let scope = scope(me, filter)?;
+    let search = search_of(&filter.search);
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    let cursor = filter.after.clone().unwrap_or_default();
+    let by_index = selective(conn, &search).await?;
+    let with_invitations = filter.statuses.contains(&UserStatus::Pending);
+
+    let users_base = users_query(backend, scope, filter, &search, by_index);
+    let cap = if search == Search::None {
+        COUNT_CAP
+    } else {
+        SEARCH_COUNT_CAP
+    };
+    let users_total = capped_count(conn, users_base.clone().into_query(), cap).await?;
+    let users = if cursor.users_done || filter.statuses.is_empty() {
+        Vec::new()
+    } else if by_index || search == Search::None || filter.sort == Sort::LastSignIn {
+        fetch_users(
+            conn,
+            users_base,
+            filter.sort,
+            cursor.users.as_ref(),
+            limit + 1,
+        )
+        .await?
+    } else {
+        // A frequent term: look for the page among the next rows of the sort order first; only
+        // when they hold too few matches (the term is frequent elsewhere in the order) let the
+        // search index find every match and sort them.
+        let window = window_of(backend, scope, filter, cursor.users.as_ref());
+        let walked = fetch_users(
+            conn,
+            users_base.filter(window),
+            filter.sort,
+            cursor.users.as_ref(),
+            limit + 1,
+        )
+        .await?;
+        if walked.len() as u64 > limit {
+            walked
+        } else {
+            let indexed = users_query(backend, scope, filter, &search, true);
+            fetch_users(conn, indexed, filter.sort, cursor.users.as_ref(), limit + 1).await?
+        }
+    };
+    let (invitations, invitations_total) = if with_invitations {
+        let base = invitations_query(scope, &search, now);
+        let total = capped_count(conn, base.clone().into_query(), cap).await?;
+        let rows = if cursor.invitations_done {
+            Vec::new()
+        } else {
+            fetch_invitations(
+                conn,
+                base,
+                filter.sort,
+                cursor.invitations.as_ref(),
+                limit + 1,
+            )
+            .await?
+        };
+        (rows, total)
+    } else {
+        (Vec::new(), 0)
+    };
+
+    // Merge the two ordered lists, taking at most `limit` rows.
+    let users_fetched = users.len() as u64;
+    let invitations_fetched = invitations.len() as u64;
+    let mut users = users.into_iter().peekable();
+    let mut invitations = invitations.into_iter().peekable();
+    let mut taken = Vec::with_capacity(limit as usize);
+    let mut next = cursor.clone();
+    while (taken.len() as u64) < limit {
+        let user_head = users.peek().map(|u| (user_key(filter.sort, u), u.id));
+        let invitation_head = invitations
+            .peek()
+            .map(|i| (invitation_key(filter.sort, i), i.id));
+        let take_user = match (&user_head, &invitation_head) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(u), Some(i)) => compare(filter.sort, u, i) != Ordering::Greater,
+        };
+        if take_user {
+            let (key, id) = user_head.expect("peeked");
+            next.users = Some(Mark { key, id });
+            taken.push(Item::User(users.next().expect("peeked")));
+        } else {
+            let (key, id) = invitation_head.expect("peeked");
+            next.invitations = Some(Mark { key, id });
+            taken.push(Item::Invitation(invitations.next().expect("peeked")));
+        }
+    }
+    next.users_done = cursor.users_done || (users.peek().is_none() && users_fetched <= limit);
+    next.invitations_done =
+        cursor.invitations_done || (invitations.peek().is_none() && invitations_fetched <= limit);
+    let more = !(next.users_done && next.invitations_done);
+
+    Ok(Page {
+        rows: details(conn, taken).await?,
+        total: users_total.min(cap) + invitations_total.min(cap),
+        total_exact: users_total <= cap && invitations_total <= cap,
+        next: more.then_some(next),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_pick_their_kind_of_search() {
+        assert_eq!(search_of("  "), Search::None);
+        assert_eq!(search_of(" Ad "), Search::Prefix("ad".into()));
+        assert_eq!(search_of("LOVE"), Search::Contains("love".into()));
+        assert_eq!(search_of("Zoë"), Search::Contains("zoë".into()));
+        assert_eq!(search_of(&"x".repeat(10_000)), Search::Impossible);
+    }
+
+    #[test]
+    fn fts_phrases_quote_everything() {
+        assert_eq!(fts_phrase(r#"a"b OR c*"#), r#""a""b OR c*""#);
+        assert_eq!(prefix_pattern("a_%"), "a\\_\\%%");
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let cursor = Cursor {
+            users: Some(Mark {
+                key: Key::Text("o'brien \"x\"".into()),
+                id: Uuid::now_v7(),
+            }),
+            invitations: Some(Mark {
+                key: Key::Time(None),
+                id: Uuid::now_v7(),
+            }),
+            users_done: false,
+            invitations_done: true,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("garbage"), None);
+    }
+
+    #[test]
+    fn merge_order_puts_never_signed_in_last() {
+        let t = Utc::now();
+        let a = (Key::Time(Some(t)), Uuid::now_v7());
+        let b = (Key::Time(None), Uuid::now_v7());
+        assert_eq!(compare(Sort::LastSignIn, &a, &b), Ordering::Less);
+        let x = (Key::Text("ada".into()), Uuid::now_v7());
+        let y = (Key::Text("bob".into()), Uuid::now_v7());
+        assert_eq!(compare(Sort::Name, &x, &y), Ordering::Less);
+    }
+}

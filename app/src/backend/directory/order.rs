@@ -1,0 +1,189 @@
+//! Keyset order: each source read after its own mark, and the merge order of the two.
+
+use super::*;
+
+/// The order of one source, as (column, descending). `LastSignIn` also has its null phase.
+pub(super) fn user_order(sort: Sort) -> (user::Column, bool) {
+    use user::Column as C;
+    match sort {
+        Sort::Name => (C::SortName, false),
+        Sort::Email => (C::EmailNormalized, false),
+        Sort::LastSignIn => (C::LastLoginAt, true),
+        Sort::Created => (C::CreatedAt, true),
+    }
+}
+
+pub(super) fn user_key(sort: Sort, u: &user::Model) -> Key {
+    match sort {
+        Sort::Name => Key::Text(u.sort_name.clone()),
+        Sort::Email => Key::Text(u.email_normalized.clone()),
+        Sort::LastSignIn => Key::Time(u.last_login_at),
+        Sort::Created => Key::Time(Some(u.created_at)),
+    }
+}
+
+pub(super) fn key_value(key: &Key) -> sea_orm::Value {
+    match key {
+        Key::Text(text) => text.clone().into(),
+        Key::Time(time) => (*time).into(),
+    }
+}
+
+/// Rows of `query` after `mark` in the order `(column, id)`, ascending or descending.
+pub(super) fn after<E: EntityTrait>(
+    query: Select<E>,
+    column: E::Column,
+    id: E::Column,
+    descending: bool,
+    mark: Option<&Mark>,
+) -> Select<E> {
+    let query = match mark {
+        None => query,
+        Some(mark) => {
+            let here = Expr::tuple([Expr::col(column).into(), Expr::col(id).into()]);
+            let there = Expr::tuple([
+                Expr::val(key_value(&mark.key)).into(),
+                Expr::val(mark.id).into(),
+            ]);
+            query.filter(if descending {
+                here.lt(there)
+            } else {
+                here.gt(there)
+            })
+        }
+    };
+    if descending {
+        query.order_by_desc(column).order_by_desc(id)
+    } else {
+        query.order_by_asc(column).order_by_asc(id)
+    }
+}
+
+pub(super) async fn fetch_users<C: ConnectionTrait>(
+    conn: &C,
+    base: Select<user::Entity>,
+    sort: Sort,
+    mark: Option<&Mark>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    use user::Column as C;
+    let (column, descending) = user_order(sort);
+    if sort != Sort::LastSignIn {
+        return after(base, column, C::Id, descending, mark)
+            .limit(limit)
+            .all(conn)
+            .await;
+    }
+    // Those who signed in, most recent first, then those who never did (newest id first).
+    let mut rows = Vec::new();
+    let in_null_phase = matches!(
+        mark,
+        Some(Mark {
+            key: Key::Time(None),
+            ..
+        })
+    );
+    if !in_null_phase {
+        rows = after(
+            base.clone().filter(C::LastLoginAt.is_not_null()),
+            column,
+            C::Id,
+            true,
+            mark,
+        )
+        .limit(limit)
+        .all(conn)
+        .await?;
+    }
+    if (rows.len() as u64) < limit {
+        let mut nulls = base.filter(C::LastLoginAt.is_null());
+        if let Some(mark) = mark.filter(|_| in_null_phase) {
+            nulls = nulls.filter(C::Id.lt(mark.id));
+        }
+        rows.extend(
+            nulls
+                .order_by_desc(C::Id)
+                .limit(limit - rows.len() as u64)
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Pending invitations (not expired) as directory rows.
+pub(super) fn invitations_query(
+    scope: Option<Uuid>,
+    search: &Search,
+    now: DateTime<Utc>,
+) -> Select<invitation::Entity> {
+    use invitation::Column as C;
+    let mut query = invitation::Entity::find()
+        .filter(C::Status.eq("pending"))
+        .filter(C::ExpiresAt.gt(now));
+    if let Some(entity) = scope {
+        query = query.filter(C::EntityId.eq(entity));
+    }
+    let pattern = match search {
+        Search::None => None,
+        Search::Impossible => return query.filter(Expr::val(1).eq(0)),
+        Search::Prefix(term) => Some(prefix_pattern(term)),
+        Search::Contains(term) => Some(contains_pattern(term)),
+    };
+    if let Some(pattern) = pattern {
+        query =
+            query.filter(Expr::col(C::EmailNormalized).like(LikeExpr::new(pattern).escape('\\')));
+    }
+    query
+}
+
+pub(super) fn invitation_key(sort: Sort, i: &invitation::Model) -> Key {
+    match sort {
+        Sort::Name | Sort::Email => Key::Text(i.email_normalized.clone()),
+        Sort::LastSignIn => Key::Time(None),
+        Sort::Created => Key::Time(Some(i.created_at)),
+    }
+}
+
+pub(super) async fn fetch_invitations<C: ConnectionTrait>(
+    conn: &C,
+    base: Select<invitation::Entity>,
+    sort: Sort,
+    mark: Option<&Mark>,
+    limit: u64,
+) -> Result<Vec<invitation::Model>, DbErr> {
+    use invitation::Column as C;
+    let query = match sort {
+        Sort::Name | Sort::Email => after(base, C::EmailNormalized, C::Id, false, mark),
+        Sort::Created => after(base, C::CreatedAt, C::Id, true, mark),
+        Sort::LastSignIn => {
+            let base = match mark {
+                Some(mark) => base.filter(C::Id.lt(mark.id)),
+                None => base,
+            };
+            base.order_by_desc(C::Id)
+        }
+    };
+    query.limit(limit).all(conn).await
+}
+
+/// The order of the merged list: the same as each source's.
+pub(super) fn compare(sort: Sort, a: &(Key, Uuid), b: &(Key, Uuid)) -> Ordering {
+    let by_key = match (&a.0, &b.0) {
+        (Key::Text(x), Key::Text(y)) => x.cmp(y),
+        // Later first; never (None) last.
+        (Key::Time(x), Key::Time(y)) => match (x, y) {
+            (Some(x), Some(y)) => y.cmp(x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+        (Key::Text(_), Key::Time(_)) => Ordering::Less,
+        (Key::Time(_), Key::Text(_)) => Ordering::Greater,
+    };
+    let by_id = match sort {
+        Sort::Name | Sort::Email => a.1.cmp(&b.1),
+        Sort::LastSignIn | Sort::Created => b.1.cmp(&a.1),
+    };
+    by_key.then(by_id)
+}

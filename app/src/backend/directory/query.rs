@@ -1,0 +1,207 @@
+//! The conditions of a listing: who may see what, status, search (by index or per row), and
+//! capped counts.
+
+use super::*;
+
+/// How a search term is matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Search {
+    None,
+    /// One or two characters: name or email starts with them.
+    Prefix(String),
+    /// Three or more: name or email contains them.
+    Contains(String),
+    /// Longer than anything stored.
+    Impossible,
+}
+
+pub(super) fn search_of(text: &str) -> Search {
+    let term = text.trim().to_lowercase();
+    match term.chars().count() {
+        0 => Search::None,
+        1 | 2 => Search::Prefix(term),
+        n if n > LONGEST_TEXT => Search::Impossible,
+        _ => Search::Contains(term),
+    }
+}
+
+/// `text` as a LIKE pattern matching values that start with it literally.
+pub(super) fn prefix_pattern(text: &str) -> String {
+    let mut pattern = contains_pattern(text);
+    pattern.remove(0);
+    pattern
+}
+
+pub(super) fn like(column: user::Column, pattern: String) -> SimpleExpr {
+    Expr::col((user::Entity, column)).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// `text` as one FTS5 phrase: quotes doubled, so nothing in it is query syntax.
+pub(super) fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// The search condition on users. `by_index` asks for the form the search index answers;
+/// otherwise a per-row check that leaves the sort index free to drive the query.
+pub(super) fn user_search(
+    backend: DbBackend,
+    search: &Search,
+    by_index: bool,
+) -> Option<SimpleExpr> {
+    use user::Column as C;
+    match (search, backend) {
+        (Search::None, _) => None,
+        (Search::Impossible, _) => Some(Expr::val(1).eq(0)),
+        (Search::Prefix(term), DbBackend::Sqlite) => {
+            // Ranges use the indexes on SQLite, where LIKE would not (it folds case).
+            let end = format!("{term}\u{10FFFF}");
+            let range = |column: C, name: &str| {
+                let col: SimpleExpr = if by_index {
+                    Expr::col((user::Entity, column)).into()
+                } else {
+                    // `+column` keeps SQLite from choosing this index over the sort order.
+                    Expr::cust(format!("+users.{name}"))
+                };
+                Expr::expr(col.clone())
+                    .gte(term.clone())
+                    .and(Expr::expr(col).lt(end.clone()))
+            };
+            Some(range(C::SortName, "sort_name").or(range(C::EmailNormalized, "email_normalized")))
+        }
+        (Search::Prefix(term), _) => Some(
+            like(C::SortName, prefix_pattern(term))
+                .or(like(C::EmailNormalized, prefix_pattern(term))),
+        ),
+        (Search::Contains(term), DbBackend::Sqlite) if by_index => Some(Expr::cust_with_values(
+            "users.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)",
+            [fts_phrase(term)],
+        )),
+        (Search::Contains(term), DbBackend::Sqlite) => Some(Expr::cust_with_values(
+            "(instr(users.sort_name, ?) > 0 OR instr(users.email_normalized, ?) > 0)",
+            [term.clone(), term.clone()],
+        )),
+        // PostgreSQL's planner weighs the trigram indexes against the sort order itself.
+        (Search::Contains(term), _) => Some(
+            like(C::SortName, contains_pattern(term))
+                .or(like(C::EmailNormalized, contains_pattern(term))),
+        ),
+    }
+}
+
+pub(super) fn status_condition(backend: DbBackend, statuses: &[UserStatus]) -> SimpleExpr {
+    let values: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    if backend == DbBackend::Sqlite {
+        // Status never narrows enough to be worth an index; `+` keeps SQLite on the sort order.
+        Expr::expr(Expr::cust("+users.status")).is_in(values)
+    } else {
+        Expr::col((user::Entity, user::Column::Status)).is_in(values)
+    }
+}
+
+/// Counts the rows of `query`, stopping at `cap + 1`.
+pub(super) async fn capped_count<C: ConnectionTrait>(
+    conn: &C,
+    mut query: SelectStatement,
+    cap: u64,
+) -> Result<u64, DbErr> {
+    query.clear_selects();
+    query.expr(Expr::val(1)).limit(cap + 1);
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(query, Alias::new("matches"))
+        .to_owned();
+    let backend = conn.get_database_backend();
+    let row = conn.query_one(backend.build(&outer)).await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0) as u64)
+}
+
+/// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
+pub(super) fn scope(me: &SessionUser, filter: &Filter) -> Result<Option<Uuid>, ServiceError> {
+    let scope = match (me.actor.operator, filter.entity_id) {
+        (true, chosen) => chosen,
+        (false, chosen) => Some(chosen.unwrap_or(me.entity.id)),
+    };
+    authorize(&me.actor, Action::ReadUsers, scope.map(EntityId))?;
+    Ok(scope)
+}
+
+pub(super) fn users_query(
+    backend: DbBackend,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    search: &Search,
+    by_index: bool,
+) -> Select<user::Entity> {
+    let mut query = user::Entity::find()
+        .filter(user::Column::PurgedAt.is_null())
+        .filter(status_condition(backend, &filter.statuses));
+    if let Some(entity) = scope {
+        query = query.filter(user::Column::EntityId.eq(entity));
+    }
+    if let Some(condition) = user_search(backend, search, by_index) {
+        query = query.filter(condition);
+    }
+    query
+}
+
+/// True when the search index should answer: the term matches few enough rows.
+pub(super) async fn selective<C: ConnectionTrait>(
+    conn: &C,
+    search: &Search,
+) -> Result<bool, DbErr> {
+    let backend = conn.get_database_backend();
+    if backend != DbBackend::Sqlite {
+        return Ok(true);
+    }
+    let mut matches = Query::select();
+    match search {
+        Search::None | Search::Impossible => return Ok(false),
+        Search::Prefix(_) => {
+            matches.from(Alias::new("users")).cond_where(
+                user_search(backend, search, true).expect("a prefix search has a condition"),
+            );
+        }
+        Search::Contains(term) => {
+            matches
+                .from(Alias::new("users_search"))
+                .and_where(Expr::cust_with_values(
+                    "users_search MATCH ?",
+                    [fts_phrase(term)],
+                ));
+        }
+    }
+    Ok(capped_count(conn, matches, SELECTIVE_MATCHES).await? <= SELECTIVE_MATCHES)
+}
+
+/// How many rows of the sort order a frequent term is looked for in before the search index
+/// takes over.
+pub(super) const WINDOW: u64 = 4_000;
+
+/// `users.rowid IN (the next WINDOW rows of the sort order after mark, filters applied)`.
+pub(super) fn window_of(
+    backend: DbBackend,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    mark: Option<&Mark>,
+) -> SimpleExpr {
+    let (column, descending) = user_order(filter.sort);
+    let rows = after(
+        users_query(backend, scope, filter, &Search::None, false),
+        column,
+        user::Column::Id,
+        descending,
+        mark,
+    )
+    .select_only()
+    .expr(Expr::cust("users.rowid"))
+    .limit(WINDOW)
+    .into_query();
+    let built = backend.build(&rows);
+    Expr::cust_with_values(
+        format!("users.rowid IN ({})", built.sql),
+        built.values.map(|v| v.0).unwrap_or_default(),
+    )
+}
