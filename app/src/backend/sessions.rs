@@ -9,7 +9,8 @@ use super::{roles, Db};
 use crate::domain::{Actor, EntityId, RoleKey, UserId, UserStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -84,8 +85,15 @@ pub async fn authenticate(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionUser>, DbErr> {
-    let Some(session) = session::Entity::find()
+    // The session and its user in one round trip: this runs before every server function.
+    let to_user = session::Entity::belongs_to(user::Entity)
+        .from(session::Column::UserId)
+        .to(user::Column::Id)
+        .into();
+    let Some((session, user)) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .select_also(user::Entity)
+        .join(JoinType::LeftJoin, to_user)
         .one(db.read())
         .await?
     else {
@@ -97,10 +105,7 @@ pub async fn authenticate(
             .await?;
         return Ok(None);
     }
-    let Some(user) = user::Entity::find_by_id(session.user_id)
-        .one(db.read())
-        .await?
-    else {
+    let Some(user) = user else {
         return Ok(None);
     };
     let can_sign_in = UserStatus::parse(&user.status).is_some_and(UserStatus::can_sign_in);

@@ -351,3 +351,133 @@ async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
     );
 }
 db_test!(frequent_terms_walk_the_sort_order_with_the_same_answer);
+
+/// The directory's total (no search) against a count of the users themselves.
+async fn assert_totals_match(t: &TestDb, me: &SessionUser, entity: Option<Uuid>) {
+    let statuses = vec![
+        UserStatus::Active,
+        UserStatus::Inactive,
+        UserStatus::Deleted,
+    ];
+    for shown in [&statuses[..], &statuses[..1], &statuses[1..]] {
+        let page = list(
+            t,
+            me,
+            &Filter {
+                statuses: shown.to_vec(),
+                entity_id: entity,
+                ..Filter::default()
+            },
+        )
+        .await;
+        let mut query = user::Entity::find()
+            .filter(user::Column::PurgedAt.is_null())
+            .filter(user::Column::Status.is_in(shown.iter().map(|s| s.as_str())));
+        if let Some(entity) = entity {
+            query = query.filter(user::Column::EntityId.eq(entity));
+        }
+        let counted = query.count(t.db.read()).await.unwrap();
+        assert_eq!(page.total, counted, "{shown:?} in {entity:?}");
+        assert!(page.total_exact);
+    }
+}
+
+async fn totals_are_exact_and_follow_every_change(t: &TestDb) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    seed::seed_demo(&t.db, 300, Utc::now()).await.unwrap();
+    let operator = acting_as(t, DEMO_OPERATOR).await;
+    let northwind = entity_id(t, "northwind").await;
+    let contoso = entity_id(t, "contoso").await;
+    assert_totals_match(t, &operator, None).await;
+
+    let moved = add_user(t, "northwind", "Tally Counter", "tally@example.test").await;
+    let gone = add_user(t, "contoso", "Gone Away", "gone.away@example.test").await;
+    assert_totals_match(t, &operator, Some(northwind)).await;
+    // Status changes, a move between entities, an update that changes nothing counted.
+    for (id, status, entity) in [
+        (moved.id, "inactive", northwind),
+        (moved.id, "deleted", contoso),
+        (moved.id, "deleted", contoso),
+        (gone.id, "inactive", contoso),
+    ] {
+        user::ActiveModel {
+            id: Set(id),
+            status: Set(status.into()),
+            entity_id: Set(entity),
+            ..Default::default()
+        }
+        .update(t.db.writer())
+        .await
+        .unwrap();
+    }
+    for scope in [None, Some(northwind), Some(contoso)] {
+        assert_totals_match(t, &operator, scope).await;
+    }
+    // Purged users leave the list; a row deleted outright leaves its counter too.
+    user::ActiveModel {
+        id: Set(moved.id),
+        purged_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(t.db.writer())
+    .await
+    .unwrap();
+    user::Entity::delete_by_id(gone.id)
+        .exec(t.db.writer())
+        .await
+        .unwrap();
+    for scope in [None, Some(northwind), Some(contoso)] {
+        assert_totals_match(t, &operator, scope).await;
+    }
+}
+db_test!(totals_are_exact_and_follow_every_change);
+
+async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
+    seed::seed_demo(&t.db, 400, Utc::now()).await.unwrap();
+    // Name and email starting differently, both with the term, and letters beyond ASCII.
+    add_user(t, "northwind", "Kit Marlowe", "ada.marlowe@northwind.test").await;
+    add_user(t, "northwind", "Adam Smith", "adam@northwind.test").await;
+    add_user(t, "contoso", "Ëlla Mäkinen", "ella@contoso.test").await;
+    add_user(t, "contoso", "Elias Ahl", "ëlias@contoso.test").await;
+    let operator = acting_as(t, DEMO_OPERATOR).await;
+    let contoso = entity_id(t, "contoso").await;
+    let users = user::Entity::find()
+        .filter(user::Column::PurgedAt.is_null())
+        .all(t.db.read())
+        .await
+        .unwrap();
+    let shown = [UserStatus::Active, UserStatus::Inactive];
+    for term in ["a", "ad", "k", "ë", "ël", "zz", "A_"] {
+        for sort in [Sort::Name, Sort::Email, Sort::Created] {
+            for scope in [None, Some(contoso)] {
+                let lower = term.to_lowercase();
+                let mut expected: Vec<&user::Model> = users
+                    .iter()
+                    .filter(|u| shown.iter().any(|s| s.as_str() == u.status))
+                    .filter(|u| scope.is_none_or(|e| u.entity_id == e))
+                    .filter(|u| {
+                        u.sort_name.starts_with(&lower) || u.email_normalized.starts_with(&lower)
+                    })
+                    .collect();
+                expected.sort_by(|a, b| match sort {
+                    Sort::Name => (&a.sort_name, a.id).cmp(&(&b.sort_name, b.id)),
+                    Sort::Email => (&a.email_normalized, a.id).cmp(&(&b.email_normalized, b.id)),
+                    _ => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+                });
+                let expected: Vec<Uuid> = expected.iter().map(|u| u.id).collect();
+                let filter = Filter {
+                    search: term.into(),
+                    sort,
+                    entity_id: scope,
+                    statuses: shown.to_vec(),
+                    ..Filter::default()
+                };
+                let paged = all_pages(t, &operator, &filter, 7).await;
+                assert_eq!(paged, expected, "{term:?} by {sort:?} in {scope:?}");
+                let first = list(t, &operator, &filter).await;
+                assert_eq!(first.total, expected.len().min(1_001) as u64);
+            }
+        }
+    }
+}
+db_test!(short_prefixes_page_in_name_and_email_order);

@@ -33,7 +33,7 @@ use query::*;
 
 /// The most rows one page may have.
 pub const MAX_PAGE: u64 = 200;
-/// Totals are counted up to this many; beyond it the directory says "more than".
+/// Pending invitations are counted up to this many; beyond it the directory says "more than".
 pub const COUNT_CAP: u64 = 10_000;
 /// A search's total is counted up to this many: a longer search narrows before anyone pages
 /// that far, and counting matches costs what reading them does.
@@ -173,7 +173,8 @@ impl Row {
 
 pub struct Page {
     pub rows: Vec<Row>,
-    /// Matching rows, counted up to `COUNT_CAP` users (plus the pending invitations).
+    /// Matching rows: users exactly without a search, a search's up to `SEARCH_COUNT_CAP`; plus
+    /// the pending invitations, up to `COUNT_CAP`.
     pub total: u64,
     /// False when there are more than `total`.
     pub total_exact: bool,
@@ -191,7 +192,8 @@ pub async fn list<C: ConnectionTrait>(
     let search = search_of(&filter.search);
     let limit = filter.limit.clamp(1, MAX_PAGE);
     let cursor = filter.after.clone().unwrap_or_default();
-    let by_index = selective(conn, &search).await?;
+    let streams = prefix_streams(backend, scope, filter, &search);
+    let by_index = streams.is_some() || selective(conn, &search).await?;
     let with_invitations = filter.statuses.contains(&UserStatus::Pending);
 
     let users_base = users_query(backend, scope, filter, &search, by_index);
@@ -200,9 +202,34 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         SEARCH_COUNT_CAP
     };
-    let users_total = capped_count(conn, users_base.clone().into_query(), cap).await?;
+    let user_cap = if search == Search::None {
+        u64::MAX
+    } else {
+        cap
+    };
+    let users_total = if search == Search::None {
+        listed_count(conn, scope, &filter.statuses).await?
+    } else {
+        capped_count(conn, users_base.clone().into_query(), cap).await?
+    };
     let users = if cursor.users_done || filter.statuses.is_empty() {
         Vec::new()
+    } else if let Some(streams) = streams {
+        let mut merged = Vec::new();
+        for stream in streams {
+            let rows =
+                fetch_users(conn, stream, filter.sort, cursor.users.as_ref(), limit + 1).await?;
+            merged.extend(rows);
+        }
+        merged.sort_by(|a, b| {
+            let a = (user_key(filter.sort, a), a.id);
+            let b = (user_key(filter.sort, b), b.id);
+            compare(filter.sort, &a, &b)
+        });
+        // Someone whose name and email both start with the term came from both sources.
+        merged.dedup_by_key(|u| u.id);
+        merged.truncate(limit as usize + 1);
+        merged
     } else if by_index || search == Search::None || filter.sort == Sort::LastSignIn {
         fetch_users(
             conn,
@@ -287,8 +314,8 @@ pub async fn list<C: ConnectionTrait>(
 
     Ok(Page {
         rows: details(conn, taken).await?,
-        total: users_total.min(cap) + invitations_total.min(cap),
-        total_exact: users_total <= cap && invitations_total <= cap,
+        total: users_total.min(user_cap) + invitations_total.min(cap),
+        total_exact: users_total <= user_cap && invitations_total <= cap,
         next: more.then_some(next),
     })
 }

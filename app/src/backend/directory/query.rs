@@ -118,6 +118,34 @@ pub(super) async fn capped_count<C: ConnectionTrait>(
         .unwrap_or(0) as u64)
 }
 
+/// How many users of `scope` (every entity when `None`) have one of `statuses`: exact, from
+/// the counters the database keeps with every change (migration m0004), so a million rows cost
+/// a few row reads.
+pub(super) async fn listed_count<C: ConnectionTrait>(
+    conn: &C,
+    scope: Option<Uuid>,
+    statuses: &[UserStatus],
+) -> Result<u64, DbErr> {
+    let mut query = Query::select();
+    query
+        .expr_as(
+            Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"),
+            Alias::new("n"),
+        )
+        .from(Alias::new("user_counts"))
+        .and_where(Expr::col(Alias::new("status")).is_in(statuses.iter().map(|s| s.as_str())));
+    if let Some(entity) = scope {
+        query.and_where(Expr::col(Alias::new("entity_id")).eq(entity));
+    }
+    let backend = conn.get_database_backend();
+    let row = conn.query_one(backend.build(&query)).await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        .max(0) as u64)
+}
+
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
 pub(super) fn scope(me: &SessionUser, filter: &Filter) -> Result<Option<Uuid>, ServiceError> {
     let scope = match (me.actor.operator, filter.entity_id) {
@@ -145,6 +173,37 @@ pub(super) fn users_query(
         query = query.filter(condition);
     }
     query
+}
+
+/// A one- or two-letter search in name or email order, as two sources each read in the sort
+/// order from an index (migration m0005): the sort column's own prefix is a range of its index;
+/// the other column's prefix is an equality on its first letters, whose index continues in the
+/// sort order. `None` for the time orders, which go the general way.
+pub(super) fn prefix_streams(
+    backend: DbBackend,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    search: &Search,
+) -> Option<[Select<user::Entity>; 2]> {
+    use user::Column as C;
+    let Search::Prefix(term) = search else {
+        return None;
+    };
+    let (own, other) = match filter.sort {
+        Sort::Name => (C::SortName, "email_normalized"),
+        Sort::Email => (C::EmailNormalized, "sort_name"),
+        Sort::LastSignIn | Sort::Created => return None,
+    };
+    let base = || users_query(backend, scope, filter, &Search::None, false);
+    let end = format!("{term}\u{10FFFF}");
+    let own = base()
+        .filter(Expr::col((user::Entity, own)).gte(term.clone()))
+        .filter(Expr::col((user::Entity, own)).lt(end));
+    let letters = term.chars().count();
+    // Literal lengths, so the expression is the one the index was built on.
+    let first_letters = Expr::cust(format!("substr(users.{other}, 1, {letters})"));
+    let other = base().filter(Expr::expr(first_letters).eq(term.clone()));
+    Some([own, other])
 }
 
 /// True when the search index should answer: the term matches few enough rows.

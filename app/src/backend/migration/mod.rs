@@ -5,6 +5,8 @@ use sea_orm_migration::prelude::*;
 mod m0001_schema;
 mod m0002_seed_roles;
 mod m0003_directory_search;
+mod m0004_user_counts;
+mod m0005_prefix_indexes;
 
 pub struct Migrator;
 
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_schema::Migration),
             Box::new(m0002_seed_roles::Migration),
             Box::new(m0003_directory_search::Migration),
+            Box::new(m0004_user_counts::Migration),
+            Box::new(m0005_prefix_indexes::Migration),
         ]
     }
 }
