@@ -315,6 +315,33 @@ async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
     let mut expected = sorted.clone();
     expected.sort();
     assert_eq!(sorted, expected);
+    // Exactly the first 50 matches of the name order, page after page.
+    let mut matching: Vec<(String, Uuid)> = user::Entity::find()
+        .filter(user::Column::PurgedAt.is_null())
+        .filter(user::Column::Status.ne("deleted"))
+        .all(t.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| {
+            u.email_normalized.contains("example.test") || u.sort_name.contains("example.test")
+        })
+        .map(|u| (u.sort_name, u.id))
+        .collect();
+    matching.sort();
+    let first: Vec<Uuid> = matching.iter().take(50).map(|m| m.1).collect();
+    assert_eq!(page.rows.iter().map(|r| r.id()).collect::<Vec<_>>(), first);
+    let second = list(
+        t,
+        &operator,
+        &Filter {
+            after: page.next.clone(),
+            ..frequent.clone()
+        },
+    )
+    .await;
+    let next: Vec<Uuid> = matching.iter().skip(50).take(50).map(|m| m.1).collect();
+    assert_eq!(second.rows.iter().map(|r| r.id()).collect::<Vec<_>>(), next);
     assert!(page.rows.iter().all(|r| match &r.item {
         Item::User(u) => u.email_normalized.contains("example.test") && u.status != "deleted",
         Item::Invitation(_) => false,

@@ -193,7 +193,17 @@ pub async fn list<C: ConnectionTrait>(
     let limit = filter.limit.clamp(1, MAX_PAGE);
     let cursor = filter.after.clone().unwrap_or_default();
     let streams = prefix_streams(backend, scope, filter, &search);
-    let by_index = streams.is_some() || selective(conn, &search).await?;
+    // On SQLite a substring search asks the search index once: a selective term's matches
+    // come back whole (page and exact total from them); a frequent one walks the sort order.
+    let (by_index, probed) = match (&search, backend) {
+        (Search::Contains(term), DbBackend::Sqlite) => {
+            match fts_probe(conn, scope, filter, term).await? {
+                Some(found) => (true, Some(found)),
+                None => (false, None),
+            }
+        }
+        _ => (streams.is_some() || selective(conn, &search).await?, None),
+    };
     let with_invitations = filter.statuses.contains(&UserStatus::Pending);
 
     let users_base = users_query(backend, scope, filter, &search, by_index);
@@ -207,13 +217,19 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         cap
     };
-    let users_total = if search == Search::None {
-        listed_count(conn, scope, &filter.statuses).await?
-    } else {
-        capped_count(conn, users_base.clone().into_query(), cap).await?
+    let users_total = match &search {
+        _ if probed.is_some() => probed.as_ref().map_or(0, |found| found.len() as u64),
+        Search::None => listed_count(conn, scope, &filter.statuses).await?,
+        Search::Contains(term) if backend == DbBackend::Sqlite && !by_index => {
+            capped_count(conn, fts_matches(backend, scope, filter, term), cap).await?
+        }
+        _ => capped_count(conn, users_base.clone().into_query(), cap).await?,
     };
     let users = if cursor.users_done || filter.statuses.is_empty() {
         Vec::new()
+    } else if let Some(found) = probed {
+        let keys = found.iter().map(|row| row.key(filter.sort)).collect();
+        fetch_by_keys(conn, keys, filter.sort, cursor.users.as_ref(), limit + 1).await?
     } else if let Some(streams) = streams {
         let mut merged = Vec::new();
         for stream in streams {
@@ -243,17 +259,17 @@ pub async fn list<C: ConnectionTrait>(
         // A frequent term: look for the page among the next rows of the sort order first; only
         // when they hold too few matches (the term is frequent elsewhere in the order) let the
         // search index find every match and sort them.
-        let window = window_of(backend, scope, filter, cursor.users.as_ref());
-        let walked = fetch_users(
+        let walked = walk_window(
             conn,
-            users_base.filter(window),
-            filter.sort,
+            scope,
+            filter,
+            &search,
             cursor.users.as_ref(),
             limit + 1,
         )
         .await?;
         if walked.len() as u64 > limit {
-            walked
+            fetch_in_order(conn, walked).await?
         } else {
             let indexed = users_query(backend, scope, filter, &search, true);
             fetch_users(conn, indexed, filter.sort, cursor.users.as_ref(), limit + 1).await?

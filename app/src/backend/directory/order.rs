@@ -187,3 +187,42 @@ pub(super) fn compare(sort: Sort, a: &(Key, Uuid), b: &(Key, Uuid)) -> Ordering 
     };
     by_key.then(by_id)
 }
+
+/// The users of `keys` after `mark` in the sort order, at most `limit`, read by id.
+pub(super) async fn fetch_by_keys<C: ConnectionTrait>(
+    conn: &C,
+    mut keys: Vec<(Key, Uuid)>,
+    sort: Sort,
+    mark: Option<&Mark>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    keys.sort_by(|a, b| compare(sort, a, b));
+    let mark = mark.map(|m| (m.key.clone(), m.id));
+    let ids: Vec<Uuid> = keys
+        .into_iter()
+        .filter(|k| {
+            mark.as_ref()
+                .is_none_or(|m| compare(sort, k, m) == Ordering::Greater)
+        })
+        .take(limit as usize)
+        .map(|(_, id)| id)
+        .collect();
+    fetch_in_order(conn, ids).await
+}
+
+/// The users of `ids`, in that order.
+pub(super) async fn fetch_in_order<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<Uuid>,
+) -> Result<Vec<user::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let place: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut rows = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|u| place.get(&u.id).copied());
+    Ok(rows)
+}

@@ -2,6 +2,7 @@
 //! capped counts.
 
 use super::*;
+use sea_orm::FromQueryResult;
 
 /// How a search term is matched.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +147,73 @@ pub(super) async fn listed_count<C: ConnectionTrait>(
         .max(0) as u64)
 }
 
+/// The users a frequent term matches, read from the search index as it streams (SQLite), for a
+/// capped count: the index yields matches one by one, so counting to the cap costs the cap's
+/// worth of row lookups rather than a walk of the sort order.
+pub(super) fn fts_matches(
+    backend: DbBackend,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    term: &str,
+) -> SelectStatement {
+    let mut query = users_query(backend, scope, filter, &Search::None, false).into_query();
+    query
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            Alias::new("users_search"),
+            Expr::cust("users_search.rowid = users.rowid"),
+        )
+        .and_where(Expr::cust_with_values(
+            "users_search MATCH ?",
+            [fts_phrase(term)],
+        ));
+    query
+}
+
+/// What a row needs for its place in any sort order.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub(super) struct SortKeys {
+    id: Uuid,
+    sort_name: String,
+    email_normalized: String,
+    created_at: DateTime<Utc>,
+    last_login_at: Option<DateTime<Utc>>,
+}
+
+impl SortKeys {
+    pub(super) fn key(&self, sort: Sort) -> (Key, Uuid) {
+        let key = match sort {
+            Sort::Name => Key::Text(self.sort_name.clone()),
+            Sort::Email => Key::Text(self.email_normalized.clone()),
+            Sort::LastSignIn => Key::Time(self.last_login_at),
+            Sort::Created => Key::Time(Some(self.created_at)),
+        };
+        (key, self.id)
+    }
+}
+
+/// Asks the search index (SQLite) for every listed user a term matches, in one pass that stops
+/// after `SELECTIVE_MATCHES`: `Some` with their sort keys when the term is that selective (the
+/// page and the exact total come from them), `None` when it is frequent.
+pub(super) async fn fts_probe<C: ConnectionTrait>(
+    conn: &C,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    term: &str,
+) -> Result<Option<Vec<SortKeys>>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut query = fts_matches(backend, scope, filter, term);
+    query.clear_selects();
+    for column in KEY_COLUMNS {
+        query.column((user::Entity, column));
+    }
+    query.limit(SELECTIVE_MATCHES + 1);
+    let found = SortKeys::find_by_statement(backend.build(&query))
+        .all(conn)
+        .await?;
+    Ok((found.len() as u64 <= SELECTIVE_MATCHES).then_some(found))
+}
+
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
 pub(super) fn scope(me: &SessionUser, filter: &Filter) -> Result<Option<Uuid>, ServiceError> {
     let scope = match (me.actor.operator, filter.entity_id) {
@@ -206,7 +274,7 @@ pub(super) fn prefix_streams(
     Some([own, other])
 }
 
-/// True when the search index should answer: the term matches few enough rows.
+/// True when the search index should answer a prefix search: it matches few enough rows.
 pub(super) async fn selective<C: ConnectionTrait>(
     conn: &C,
     search: &Search,
@@ -223,44 +291,77 @@ pub(super) async fn selective<C: ConnectionTrait>(
                 user_search(backend, search, true).expect("a prefix search has a condition"),
             );
         }
-        Search::Contains(term) => {
-            matches
-                .from(Alias::new("users_search"))
-                .and_where(Expr::cust_with_values(
-                    "users_search MATCH ?",
-                    [fts_phrase(term)],
-                ));
-        }
+        // Answered by `fts_probe`.
+        Search::Contains(_) => return Ok(true),
     }
     Ok(capped_count(conn, matches, SELECTIVE_MATCHES).await? <= SELECTIVE_MATCHES)
 }
 
 /// How many rows of the sort order a frequent term is looked for in before the search index
 /// takes over.
-pub(super) const WINDOW: u64 = 4_000;
+pub(super) const WINDOW: u64 = 16_000;
 
-/// `users.rowid IN (the next WINDOW rows of the sort order after mark, filters applied)`.
-pub(super) fn window_of(
-    backend: DbBackend,
+const KEY_COLUMNS: [user::Column; 5] = [
+    user::Column::Id,
+    user::Column::SortName,
+    user::Column::EmailNormalized,
+    user::Column::CreatedAt,
+    user::Column::LastLoginAt,
+];
+
+#[derive(sea_orm::FromQueryResult)]
+struct IdOnly {
+    id: Uuid,
+}
+
+/// The ids of the first `limit` users a frequent term matches among the next `WINDOW` rows of
+/// the sort order after `mark`, in that order (SQLite). In name order the window is read from
+/// the covering index of migration m0005 alone; the table is read only for the page.
+pub(super) async fn walk_window<C: ConnectionTrait>(
+    conn: &C,
     scope: Option<Uuid>,
     filter: &Filter,
+    search: &Search,
     mark: Option<&Mark>,
-) -> SimpleExpr {
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    use user::Column as C;
+    let backend = conn.get_database_backend();
+    let Search::Contains(term) = search else {
+        return Ok(Vec::new());
+    };
     let (column, descending) = user_order(filter.sort);
-    let rows = after(
+    let mut window = after(
         users_query(backend, scope, filter, &Search::None, false),
         column,
-        user::Column::Id,
+        C::Id,
         descending,
         mark,
     )
     .select_only()
-    .expr(Expr::cust("users.rowid"))
-    .limit(WINDOW)
-    .into_query();
-    let built = backend.build(&rows);
-    Expr::cust_with_values(
-        format!("users.rowid IN ({})", built.sql),
-        built.values.map(|v| v.0).unwrap_or_default(),
-    )
+    .columns([C::Id, C::SortName, C::EmailNormalized]);
+    if !matches!(column, C::SortName | C::EmailNormalized) {
+        window = window.column(column);
+    }
+    let window = window.limit(WINDOW).into_query();
+    let w = Alias::new("w");
+    let order = if descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let mut walk = Query::select();
+    walk.column((w.clone(), C::Id))
+        .from_subquery(window, w.clone())
+        .and_where(Expr::cust_with_values(
+            "(instr(w.sort_name, ?) > 0 OR instr(w.email_normalized, ?) > 0)",
+            [term.clone(), term.clone()],
+        ))
+        .order_by((w.clone(), column), order.clone())
+        .order_by((w, C::Id), order)
+        .limit(limit);
+    let found = IdOnly::find_by_statement(backend.build(&walk))
+        .all(conn)
+        .await?;
+    Ok(found.into_iter().map(|row| row.id).collect())
 }
