@@ -250,10 +250,13 @@ async fn measure(label: &str, db: Db, users: usize) {
             "ingrid wil",
             "zzzq",
             "ada lovelace",
+            "ada",
+            "zoë ok",
         ],
     )
     .await;
-    let prefix = searches(&db, &me, "prefix", &["a", "mo", "zo", "k", "ada", "zoë ok"]).await;
+    // One or two letters: names or emails that start with them.
+    let prefix = searches(&db, &me, "prefix", &["a", "mo", "zo", "k", "ad", "ë"]).await;
 
     let mut filter = Filter::default();
     for _ in 0..999 {

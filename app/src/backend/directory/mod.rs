@@ -3,9 +3,12 @@
 //!
 //! Two sources (users, pending invitations) are each read in index order after their own
 //! cursor and merged here, so a page never needs OFFSET and each source resumes exactly where it
-//! stopped whatever the database's collation. Search uses the FTS5 trigram index on SQLite and
-//! `pg_trgm` on PostgreSQL when the term is selective, and walks the sort index checking each row
-//! when it is not (a term found in most rows finds its first 50 rows at once that way).
+//! stopped whatever the database's collation. Totals without a search come from counters the
+//! database keeps per entity and status. One- and two-letter searches read two index ranges in
+//! the sort order (name prefix, email prefix) and merge them. Longer terms use the FTS5 trigram
+//! index on SQLite and `pg_trgm` on PostgreSQL when selective; on SQLite a frequent term walks a
+//! window of the sort order checking each row (a term found in most rows finds its first 50 rows
+//! at once that way) and only falls back to sorting every match when the window holds too few.
 
 use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
@@ -212,7 +215,8 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         SEARCH_COUNT_CAP
     };
-    let user_cap = if search == Search::None {
+    // Without a search the counters are exact; a selective term's matches were all read.
+    let user_cap = if search == Search::None || probed.is_some() {
         u64::MAX
     } else {
         cap

@@ -202,6 +202,16 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
     term: &str,
 ) -> Result<Option<Vec<SortKeys>>, DbErr> {
     let backend = conn.get_database_backend();
+    // The index alone first: a frequent term is told apart without reading any user row.
+    let mut raw = Query::select();
+    raw.from(Alias::new("users_search"))
+        .and_where(Expr::cust_with_values(
+            "users_search MATCH ?",
+            [fts_phrase(term)],
+        ));
+    if capped_count(conn, raw, SELECTIVE_MATCHES).await? > SELECTIVE_MATCHES {
+        return Ok(None);
+    }
     let mut query = fts_matches(backend, scope, filter, term);
     query.clear_selects();
     for column in KEY_COLUMNS {
@@ -315,8 +325,10 @@ struct IdOnly {
 }
 
 /// The ids of the first `limit` users a frequent term matches among the next `WINDOW` rows of
-/// the sort order after `mark`, in that order (SQLite). In name order the window is read from
-/// the covering index of migration m0005 alone; the table is read only for the page.
+/// the sort order after `mark`, in that order (SQLite). The window is a co-routine that yields
+/// rows in its own order and stops being read at the `limit`th match, so a term found early
+/// costs only the rows before it. In name order the window is read from the covering index of
+/// migration m0005 alone; the table is read only for the page.
 pub(super) async fn walk_window<C: ConnectionTrait>(
     conn: &C,
     scope: Option<Uuid>,
@@ -345,11 +357,6 @@ pub(super) async fn walk_window<C: ConnectionTrait>(
     }
     let window = window.limit(WINDOW).into_query();
     let w = Alias::new("w");
-    let order = if descending {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
-    };
     let mut walk = Query::select();
     walk.column((w.clone(), C::Id))
         .from_subquery(window, w.clone())
@@ -357,8 +364,6 @@ pub(super) async fn walk_window<C: ConnectionTrait>(
             "(instr(w.sort_name, ?) > 0 OR instr(w.email_normalized, ?) > 0)",
             [term.clone(), term.clone()],
         ))
-        .order_by((w.clone(), column), order.clone())
-        .order_by((w, C::Id), order)
         .limit(limit);
     let found = IdOnly::find_by_statement(backend.build(&walk))
         .all(conn)

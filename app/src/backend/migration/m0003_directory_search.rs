@@ -5,6 +5,7 @@
 //! the same two columns. Both answer `contains` queries from an index instead of a scan.
 //! The remaining indexes serve keyset pages of every sort within one entity.
 
+use super::run;
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
@@ -73,14 +74,6 @@ const SORT_INDEXES: &[(&str, &[&str])] = &[
         &["entity_id", "last_login_at", "id"],
     ),
 ];
-
-async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let conn = m.get_connection();
-    for sql in statements {
-        conn.execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -5,6 +5,7 @@
 //! On PostgreSQL a change that moves a user between two counters takes the two counter rows in
 //! one fixed order, so concurrent status changes queue instead of deadlocking.
 
+use super::run;
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
@@ -80,14 +81,6 @@ const POSTGRES_DOWN: &[&str] = &[
 const FILL: &str = "INSERT INTO user_counts (entity_id, status, n) \
     SELECT entity_id, status, COUNT(*) FROM users WHERE purged_at IS NULL \
     GROUP BY entity_id, status";
-
-async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let conn = m.get_connection();
-    for sql in statements {
-        conn.execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -22,3 +22,12 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Runs raw statements in order (triggers, virtual tables and other backend-specific DDL).
+async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let conn = m.get_connection();
+    for sql in statements {
+        conn.execute_unprepared(sql).await?;
+    }
+    Ok(())
+}

@@ -24,6 +24,19 @@ pub(crate) fn encode(value: &str) -> String {
         .collect()
 }
 
+/// A count with thousands separators: 1000000 → "1,000,000".
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `path?k=v&…` with the non-empty pairs, for filters kept in the URL.
 pub(crate) fn query_href(path: &str, pairs: &[(&str, &String)]) -> String {
     let query: Vec<String> = pairs
@@ -54,5 +67,16 @@ pub(crate) fn form_value(event: &leptos::ev::SubmitEvent, name: &str) -> String 
 pub fn go_to_sign_in_if_ended(error: &AppError) {
     if *error == AppError::Unauthenticated {
         use_navigate()("/sign-in", Default::default());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_000), "1,000");
+        assert_eq!(super::thousands(1_000_004), "1,000,004");
     }
 }

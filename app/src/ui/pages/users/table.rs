@@ -5,8 +5,8 @@ use crate::api::invitations::InviteChoices;
 use crate::api::AppError;
 use crate::ui::components::modal::{Modal, ModalActions};
 use crate::ui::components::pager::Pager;
-use crate::ui::pages::encode;
 use crate::ui::pages::go_to_sign_in_if_ended;
+use crate::ui::pages::{encode, thousands};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -84,8 +84,8 @@ pub fn DirectoryTable(
         match (total, exact) {
             (0, _) => "No users match.".to_string(),
             (1, true) => "1 user".to_string(),
-            (n, true) => format!("Showing {shown} of {n} users"),
-            (n, false) => format!("Showing {shown} of more than {n} users"),
+            (n, true) => format!("Showing {shown} of {} users", thousands(n)),
+            (n, false) => format!("Showing {shown} of more than {} users", thousands(n)),
         }
     };
     let next = page.next.clone();
