@@ -221,13 +221,18 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         cap
     };
-    let users_total = match &search {
-        _ if probed.is_some() => probed.as_ref().map_or(0, |found| found.len() as u64),
-        Search::None => listed_count(conn, scope, &filter.statuses).await?,
-        Search::Contains(term) if backend == DbBackend::Sqlite && !by_index => {
-            capped_count(conn, fts_matches(backend, scope, filter, term), cap).await?
+    let users_total = if let Some(found) = &probed {
+        found.len() as u64
+    } else if let Some(streams) = &streams {
+        streams_count(conn, streams, cap).await?
+    } else {
+        match &search {
+            Search::None => listed_count(conn, scope, &filter.statuses).await?,
+            Search::Contains(term) if backend == DbBackend::Sqlite && !by_index => {
+                capped_count(conn, fts_matches(backend, scope, filter, term), cap).await?
+            }
+            _ => capped_count(conn, users_base.clone().into_query(), cap).await?,
         }
-        _ => capped_count(conn, users_base.clone().into_query(), cap).await?,
     };
     let users = if cursor.users_done || filter.statuses.is_empty() {
         Vec::new()
