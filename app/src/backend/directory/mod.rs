@@ -223,8 +223,6 @@ pub async fn list<C: ConnectionTrait>(
     };
     let users_total = if let Some(found) = &probed {
         found.len() as u64
-    } else if let Some(streams) = &streams {
-        streams_count(conn, streams, cap).await?
     } else {
         match &search {
             Search::None => listed_count(conn, scope, &filter.statuses).await?,

@@ -224,44 +224,6 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
     Ok((found.len() as u64 <= SELECTIVE_MATCHES).then_some(found))
 }
 
-/// The capped count of a prefix search read from its two streams: each stream's first `cap + 1`
-/// ids by index, united without duplicates. More than `cap` in the union means more than `cap`
-/// matches; otherwise both streams were read whole and the union is exact.
-pub(super) async fn streams_count<C: ConnectionTrait>(
-    conn: &C,
-    streams: &[Select<user::Entity>; 2],
-    cap: u64,
-) -> Result<u64, DbErr> {
-    let ids = |stream: &Select<user::Entity>, alias: &str| {
-        let limited = stream
-            .clone()
-            .select_only()
-            .column(user::Column::Id)
-            .limit(cap + 1)
-            .into_query();
-        Query::select()
-            .column(user::Column::Id)
-            .from_subquery(limited, Alias::new(alias))
-            .to_owned()
-    };
-    let union = ids(&streams[0], "a")
-        .union(
-            sea_orm::sea_query::UnionType::Distinct,
-            ids(&streams[1], "b"),
-        )
-        .to_owned();
-    let outer = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(union, Alias::new("matches"))
-        .to_owned();
-    let backend = conn.get_database_backend();
-    let row = conn.query_one(backend.build(&outer)).await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0) as u64)
-}
-
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
 pub(super) fn scope(me: &SessionUser, filter: &Filter) -> Result<Option<Uuid>, ServiceError> {
     let scope = match (me.actor.operator, filter.entity_id) {
