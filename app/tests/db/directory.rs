@@ -381,7 +381,7 @@ db_test!(frequent_terms_walk_the_sort_order_with_the_same_answer);
 
 /// The directory's total (no search) against a count of the users themselves.
 async fn assert_totals_match(t: &TestDb, me: &SessionUser, entity: Option<Uuid>) {
-    let statuses = vec![
+    let statuses = [
         UserStatus::Active,
         UserStatus::Inactive,
         UserStatus::Deleted,

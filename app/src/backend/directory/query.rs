@@ -343,7 +343,7 @@ pub(super) async fn walk_window<C: ConnectionTrait>(
         return Ok(Vec::new());
     };
     let (column, descending) = user_order(filter.sort);
-    let mut window = after(
+    let window = after(
         users_query(backend, scope, filter, &Search::None, false),
         column,
         C::Id,
@@ -351,11 +351,9 @@ pub(super) async fn walk_window<C: ConnectionTrait>(
         mark,
     )
     .select_only()
-    .columns([C::Id, C::SortName, C::EmailNormalized]);
-    if !matches!(column, C::SortName | C::EmailNormalized) {
-        window = window.column(column);
-    }
-    let window = window.limit(WINDOW).into_query();
+    .columns([C::Id, C::SortName, C::EmailNormalized])
+    .limit(WINDOW)
+    .into_query();
     let w = Alias::new("w");
     let mut walk = Query::select();
     walk.column((w.clone(), C::Id))
