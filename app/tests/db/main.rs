@@ -5,6 +5,7 @@ mod support;
 
 mod bulk_invite;
 mod directory;
+mod directory_search;
 mod invitation_listing;
 mod invitation_races;
 mod invitation_support;

@@ -33,6 +33,11 @@ pub(super) fn prefix_pattern(text: &str) -> String {
     pattern
 }
 
+/// The upper bound of the range of values that start with `term` (ranges use the indexes).
+fn prefix_end(term: &str) -> String {
+    format!("{term}\u{10FFFF}")
+}
+
 pub(super) fn like(column: user::Column, pattern: String) -> SimpleExpr {
     Expr::col((user::Entity, column)).like(LikeExpr::new(pattern).escape('\\'))
 }
@@ -55,7 +60,7 @@ pub(super) fn user_search(
         (Search::Impossible, _) => Some(Expr::val(1).eq(0)),
         (Search::Prefix(term), DbBackend::Sqlite) => {
             // Ranges use the indexes on SQLite, where LIKE would not (it folds case).
-            let end = format!("{term}\u{10FFFF}");
+            let end = prefix_end(term);
             let range = |column: C, name: &str| {
                 let col: SimpleExpr = if by_index {
                     Expr::col((user::Entity, column)).into()
@@ -273,7 +278,7 @@ pub(super) fn prefix_streams(
         Sort::LastSignIn | Sort::Created => return None,
     };
     let base = || users_query(backend, scope, filter, &Search::None, false);
-    let end = format!("{term}\u{10FFFF}");
+    let end = prefix_end(term);
     let own = base()
         .filter(Expr::col((user::Entity, own)).gte(term.clone()))
         .filter(Expr::col((user::Entity, own)).lt(end));

@@ -100,11 +100,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.get_connection().execute_unprepared(FILL).await?;
+        // Triggers first: creating them locks out writers until the migration commits, so no
+        // user written meanwhile is missed by the fill or counted twice.
         match m.get_database_backend() {
-            DbBackend::Sqlite => run(m, SQLITE_UP).await,
-            _ => run(m, POSTGRES_UP).await,
+            DbBackend::Sqlite => run(m, SQLITE_UP).await?,
+            _ => run(m, POSTGRES_UP).await?,
         }
+        m.get_connection().execute_unprepared(FILL).await?;
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

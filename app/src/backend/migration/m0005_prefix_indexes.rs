@@ -19,7 +19,7 @@ impl MigrationName for Migration {
 }
 
 /// (index, first letters of, then in the order of).
-pub const PREFIX_INDEXES: &[(&str, &str, usize, &str)] = &[
+const PREFIX_INDEXES: &[(&str, &str, usize, &str)] = &[
     ("ix_users_email1_name", "email_normalized", 1, "sort_name"),
     ("ix_users_email2_name", "email_normalized", 2, "sort_name"),
     ("ix_users_name1_email", "sort_name", 1, "email_normalized"),
