@@ -148,14 +148,14 @@ pub(crate) mod convert {
         Ok(user_row(me, user, entity, roles, now))
     }
 
-    pub fn row(me: &SessionUser, row: Row, now: DateTime<Utc>) -> DirectoryRow {
+    pub fn row(me: &SessionUser, row: &Row, now: DateTime<Utc>) -> DirectoryRow {
         let roles = row.roles.iter().map(|r| r.label().to_string()).collect();
         match &row.item {
             Item::User(u) => user_row(me, u, row.entity_name.clone(), roles, now),
             Item::Invitation(i) => DirectoryRow {
                 id: i.id,
                 is_user: false,
-                name: display_name(&row),
+                name: display_name(row),
                 email: i.email.clone(),
                 entity_name: row.entity_name.clone(),
                 roles,
@@ -207,16 +207,16 @@ pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppE
         after: Cursor::decode(&query.after),
         limit: 50,
     };
-    let page = directory::list(state.db.read(), &me, &filter, now).await?;
+    let page = directory::list_cached(&state.db, &me, &filter, now).await?;
     Ok(DirectoryPage {
         rows: page
             .rows
-            .into_iter()
+            .iter()
             .map(|r| convert::row(&me, r, now))
             .collect(),
         total: page.total,
         total_exact: page.total_exact,
-        next: page.next.map(|c| c.encode()),
+        next: page.next.as_ref().map(Cursor::encode),
         q: query.q,
     })
 }

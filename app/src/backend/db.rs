@@ -6,15 +6,17 @@
 //! first statement (what `BEGIN IMMEDIATE` does), so another process writing the same file (the
 //! command line beside a running server) makes it wait for the busy timeout, never fail.
 
+use super::cache::Caches;
 use super::migration::Migrator;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqlxPostgresConnector, SqlxSqliteConnector, TransactionTrait,
+    SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -22,6 +24,7 @@ pub struct Db {
     read: DatabaseConnection,
     write: DatabaseConnection,
     backend: DbBackend,
+    caches: Arc<Caches>,
 }
 
 impl Db {
@@ -72,6 +75,7 @@ impl Db {
             read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
             write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
             backend: DbBackend::Sqlite,
+            caches: Arc::default(),
         })
     }
 
@@ -89,6 +93,7 @@ impl Db {
             read: conn.clone(),
             write: conn,
             backend: DbBackend::Postgres,
+            caches: Arc::default(),
         })
     }
 
@@ -116,6 +121,23 @@ impl Db {
                 .await?;
         }
         Ok(txn)
+    }
+
+    /// What this instance remembers between requests (shared by every clone of this `Db`).
+    pub fn caches(&self) -> &Caches {
+        &self.caches
+    }
+
+    /// The cache epoch (migration m0006): read first by every request, so anything remembered
+    /// from another epoch is known to be stale before it could be used.
+    pub async fn epoch(&self) -> Result<i64, DbErr> {
+        let sql = "SELECT n FROM cache_epoch WHERE id = 1";
+        let row = self
+            .read
+            .query_one(Statement::from_string(self.backend, sql))
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("cache_epoch".into()))?;
+        row.try_get("", "n")
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {

@@ -13,6 +13,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use serde_json::json;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// How stale `last_seen_at` may get before a request writes it again.
@@ -26,6 +27,15 @@ pub struct SessionUser {
     pub entity: entity::Model,
     pub roles: Vec<RoleKey>,
     pub actor: Actor,
+    /// The cache epoch this request read before anything else (see `cache`).
+    pub epoch: i64,
+}
+
+/// A session as the cache remembers it: the row as last read or touched, and its person.
+#[derive(Debug)]
+pub struct CachedSession {
+    session: session::Model,
+    user: SessionUser,
 }
 
 impl SessionUser {
@@ -79,19 +89,55 @@ fn is_live(s: &session::Model, config: &Config, now: DateTime<Utc>) -> bool {
 
 /// The person behind a session token, if the session is live and the account may sign in.
 /// Called on every request, so an ended session or a deactivated account is refused at once.
+///
+/// The request reads the cache epoch first; a session remembered under that same epoch has
+/// seen no change to itself, its user, their roles or entity since, so it is answered from
+/// memory while it is live and recently touched. Anything else reads the database.
 pub async fn authenticate(
     db: &Db,
     config: &Config,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionUser>, DbErr> {
-    // The session and its user in one round trip: this runs before every server function.
+    let epoch = db.epoch().await?;
+    let token_hash = hash_token(token);
+    if let Some(hit) = db.caches().sessions.get(epoch, &token_hash) {
+        let fresh =
+            now >= hit.session.last_seen_at && now - hit.session.last_seen_at <= TOUCH_EVERY;
+        if fresh && is_live(&hit.session, config, now) {
+            return Ok(Some(hit.user.clone()));
+        }
+    }
+    let found = read_session(db, config, &token_hash, now, epoch).await?;
+    match &found {
+        Some((session, user)) => db.caches().sessions.put(
+            epoch,
+            token_hash,
+            Arc::new(CachedSession {
+                session: session.clone(),
+                user: user.clone(),
+            }),
+        ),
+        None => db.caches().sessions.remove(&token_hash),
+    }
+    Ok(found.map(|(_, user)| user))
+}
+
+/// The session and its person from the database, touching `last_seen_at` when it is stale.
+async fn read_session(
+    db: &Db,
+    config: &Config,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    epoch: i64,
+) -> Result<Option<(session::Model, SessionUser)>, DbErr> {
+    // The session and its user in one round trip.
     let to_user = session::Entity::belongs_to(user::Entity)
         .from(session::Column::UserId)
         .to(user::Column::Id)
         .into();
-    let Some((session, user)) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(token)))
+    let Some((mut session, user)) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
         .select_also(user::Entity)
         .join(JoinType::LeftJoin, to_user)
         .one(db.read())
@@ -125,15 +171,18 @@ pub async fn authenticate(
             .filter(session::Column::Id.eq(session.id))
             .exec(db.writer())
             .await?;
+        session.last_seen_at = now;
     }
     let actor = Actor::from_roles(UserId(user.id), EntityId(user.entity_id), &roles);
-    Ok(Some(SessionUser {
+    let user = SessionUser {
         session_id: session.id,
         user,
         entity,
         roles,
         actor,
-    }))
+        epoch,
+    };
+    Ok(Some((session, user)))
 }
 
 /// The live sessions of a user, newest first.
@@ -249,13 +298,20 @@ pub async fn end_by_token(
 
 /// Removes sessions past their idle or absolute expiry; returns how many.
 pub async fn sweep_expired(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let expired = session::Column::ExpiresAt
+        .lte(now)
+        .or(session::Column::LastSeenAt.lte(now - config.session_idle));
+    // A delete raises the cache epoch even when it finds nothing (PostgreSQL): look first.
+    let any = session::Entity::find()
+        .filter(expired.clone())
+        .one(db.read())
+        .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
     let txn = db.begin().await?;
     let removed = session::Entity::delete_many()
-        .filter(
-            session::Column::ExpiresAt
-                .lte(now)
-                .or(session::Column::LastSeenAt.lte(now - config.session_idle)),
-        )
+        .filter(expired)
         .exec(&txn)
         .await?
         .rows_affected;

@@ -4,6 +4,7 @@
 mod support;
 
 mod bulk_invite;
+mod caches;
 mod directory;
 mod directory_search;
 mod invitation_listing;

@@ -39,6 +39,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 pub struct TestDb {
     pub db: Db,
     pub label: &'static str,
+    url: String,
     drop_pg: Option<(String, String)>,
     sqlite_file: Option<std::path::PathBuf>,
 }
@@ -46,6 +47,11 @@ pub struct TestDb {
 impl TestDb {
     pub fn state(&self) -> AppState {
         AppState::new(self.db.clone(), test_config())
+    }
+
+    /// Another server instance on the same database: its own connections and caches.
+    pub async fn second_instance(&self) -> Db {
+        Db::connect(&self.url).await.expect("second instance")
     }
 
     pub fn sqlite_path(&self) -> Option<&std::path::Path> {
@@ -77,13 +83,13 @@ pub fn test_config() -> Config {
 
 pub async fn sqlite() -> TestDb {
     let file = std::env::temp_dir().join(format!("usher-test-{}.db", uuid::Uuid::new_v4()));
-    let db = Db::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .expect("sqlite");
+    let url = format!("sqlite://{}", file.display());
+    let db = Db::connect(&url).await.expect("sqlite");
     db.migrate().await.expect("migrations on sqlite");
     TestDb {
         db,
         label: "sqlite",
+        url,
         drop_pg: None,
         sqlite_file: Some(file),
     }
@@ -114,13 +120,13 @@ pub async fn postgres() -> Option<TestDb> {
         .expect("create test database");
     let _ = admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
-    let db = Db::connect(&format!("{base}/{name}"))
-        .await
-        .expect("connect to test database");
+    let url = format!("{base}/{name}");
+    let db = Db::connect(&url).await.expect("connect to test database");
     db.migrate().await.expect("migrations on postgres");
     Some(TestDb {
         db,
         label: "postgres",
+        url,
         drop_pg: Some((admin_url, name)),
         sqlite_file: None,
     })

@@ -14,8 +14,9 @@ use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
 use super::invitations::listing::contains_pattern;
 use super::sessions::SessionUser;
+use super::Db;
 use crate::domain::{authorize, Action, EntityId, RoleKey, UserStatus};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -24,6 +25,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 mod details;
@@ -47,7 +49,7 @@ const SELECTIVE_MATCHES: u64 = 4_000;
 /// Nothing stored is longer than this, so a longer term cannot match.
 const LONGEST_TEXT: usize = 320;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Sort {
     /// Name, A to Z.
     #[default]
@@ -81,7 +83,7 @@ impl Sort {
 }
 
 /// A row's place in the sort order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Key {
     Text(String),
     /// `None` sorts after every time (never signed in).
@@ -89,14 +91,14 @@ pub enum Key {
 }
 
 /// Where one source stopped: the key and id of the last row taken from it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mark {
     pub key: Key,
     pub id: Uuid,
 }
 
 /// Where the next page starts, per source. A finished source is not read again.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Mark>,
@@ -118,7 +120,7 @@ impl Cursor {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Filter {
     /// Statuses to show; Pending also brings the pending invitations.
     pub statuses: Vec<UserStatus>,
@@ -182,6 +184,40 @@ pub struct Page {
     /// False when there are more than `total`.
     pub total_exact: bool,
     pub next: Option<Cursor>,
+}
+
+/// What a remembered page answers: the entities its viewer may see, and what they asked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    scope: Option<Uuid>,
+    filter: Filter,
+}
+
+/// How long a remembered page may be shown. Writes end it at once (the cache epoch); this
+/// bounds what time alone changes: a pending invitation passing its expiry.
+const PAGE_FRESH: TimeDelta = TimeDelta::seconds(1);
+
+/// `list` for a request: a page already built in this cache epoch for the same scope and filter
+/// in the last second is used again instead of being read again. `me.epoch` is the epoch this
+/// request read before any other read, so a page built from it is never newer than it claims.
+pub async fn list_cached(
+    db: &Db,
+    me: &SessionUser,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<Arc<Page>, ServiceError> {
+    let key = PageKey {
+        scope: scope(me, filter)?,
+        filter: filter.clone(),
+    };
+    if let Some((built, page)) = db.caches().pages.get(me.epoch, &key) {
+        if now >= built && now - built < PAGE_FRESH {
+            return Ok(page);
+        }
+    }
+    let page = Arc::new(list(db.read(), me, filter, now).await?);
+    db.caches().pages.put(me.epoch, key, (now, page.clone()));
+    Ok(page)
 }
 
 pub async fn list<C: ConnectionTrait>(

@@ -7,6 +7,7 @@ mod m0002_seed_roles;
 mod m0003_directory_search;
 mod m0004_user_counts;
 mod m0005_prefix_indexes;
+mod m0006_cache_epoch;
 
 pub struct Migrator;
 
@@ -19,15 +20,16 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_directory_search::Migration),
             Box::new(m0004_user_counts::Migration),
             Box::new(m0005_prefix_indexes::Migration),
+            Box::new(m0006_cache_epoch::Migration),
         ]
     }
 }
 
 /// Runs raw statements in order (triggers, virtual tables and other backend-specific DDL).
-async fn run(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+async fn run(m: &SchemaManager<'_>, statements: &[impl AsRef<str>]) -> Result<(), DbErr> {
     let conn = m.get_connection();
     for sql in statements {
-        conn.execute_unprepared(sql).await?;
+        conn.execute_unprepared(sql.as_ref()).await?;
     }
     Ok(())
 }
