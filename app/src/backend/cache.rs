@@ -21,6 +21,8 @@ const PAGES: usize = 256;
 
 /// The caches one `Db` keeps (its clones share them).
 pub struct Caches {
+    /// Epoch reads shared by the requests that arrive together.
+    pub epoch_reads: Arc<GroupRead>,
     pub sessions: EpochMap<String, Arc<CachedSession>>,
     /// Each page with the time it was read.
     pub pages: EpochMap<PageKey, (DateTime<Utc>, Arc<Page>)>,
@@ -29,6 +31,7 @@ pub struct Caches {
 impl Default for Caches {
     fn default() -> Self {
         Self {
+            epoch_reads: Arc::default(),
             sessions: EpochMap::new(SESSIONS),
             pages: EpochMap::new(PAGES),
         }
@@ -38,6 +41,94 @@ impl Default for Caches {
 impl std::fmt::Debug for Caches {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Caches").finish_non_exhaustive()
+    }
+}
+
+type Answer = Option<Result<i64, String>>;
+
+/// Reads of one number that requests arriving together share, without ever answering a
+/// request with a read that began before it arrived: at most one read runs at a time, and the
+/// requests that arrive meanwhile wait together for the next one, which starts after the last
+/// of them arrived. So each answer is at least as new as a read of its own would have been,
+/// and under load one round trip serves many requests.
+#[derive(Default)]
+pub struct GroupRead {
+    state: Mutex<GroupState>,
+}
+
+#[derive(Default)]
+struct GroupState {
+    /// A reader task is running.
+    reading: bool,
+    /// The requests waiting for the next read.
+    next: Option<tokio::sync::watch::Sender<Answer>>,
+}
+
+impl GroupRead {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GroupState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Joins the next read, starting the reader task when none runs. `read` performs one read;
+    /// it runs in its own task, so a request that goes away never strands the others.
+    pub async fn read<F, Fut>(self: &Arc<Self>, read: F) -> Result<i64, String>
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<i64, String>> + Send + 'static,
+    {
+        let mut answer = {
+            let mut state = self.lock();
+            let receiver = state
+                .next
+                .get_or_insert_with(|| tokio::sync::watch::channel(None).0)
+                .subscribe();
+            if !state.reading {
+                state.reading = true;
+                tokio::spawn(Self::reader(self.clone(), read));
+            }
+            receiver
+        };
+        let value = match answer.wait_for(Option::is_some).await {
+            Ok(value) => value.clone().expect("waited for an answer"),
+            Err(_) => Err("the epoch reader stopped".into()),
+        };
+        value
+    }
+
+    /// Serves one waiting group after another until nobody waits.
+    async fn reader<F, Fut>(group: Arc<Self>, read: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<i64, String>>,
+    {
+        /// Lets the next request start a reader even if this one panics.
+        struct Running(Arc<GroupRead>, bool);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                if self.1 {
+                    self.0.lock().reading = false;
+                }
+            }
+        }
+        let mut running = Running(group.clone(), true);
+        loop {
+            let waiting = {
+                let mut state = group.lock();
+                match state.next.take() {
+                    Some(waiting) => waiting,
+                    None => {
+                        state.reading = false;
+                        running.1 = false;
+                        return;
+                    }
+                }
+            };
+            // Every member of `waiting` arrived before this read starts.
+            let value = read().await;
+            waiting.send_replace(Some(value));
+        }
     }
 }
 
@@ -111,7 +202,48 @@ impl<K: Eq + Hash, V: Clone> EpochMap<K, V> {
 
 #[cfg(test)]
 mod tests {
-    use super::EpochMap;
+    use super::{EpochMap, GroupRead};
+    use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_read_is_never_older_than_its_request_and_is_shared() {
+        let group = Arc::new(GroupRead::default());
+        let committed = Arc::new(AtomicI64::new(0));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let requests: Vec<_> = (0..300)
+            .map(|i| {
+                let (group, committed, reads) = (group.clone(), committed.clone(), reads.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_micros(i * 37 % 5_000)).await;
+                    // A change commits, then a request asks: it must see at least that change.
+                    let mine = committed.fetch_add(1, SeqCst) + 1;
+                    let read = move || {
+                        let (committed, reads) = (committed.clone(), reads.clone());
+                        async move {
+                            reads.fetch_add(1, SeqCst);
+                            let snapshot = committed.load(SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_micros(300)).await;
+                            Ok(snapshot)
+                        }
+                    };
+                    let seen = group.read(read).await.unwrap();
+                    assert!(
+                        seen >= mine,
+                        "answered {seen} to a request made after {mine}"
+                    );
+                })
+            })
+            .collect();
+        for request in requests {
+            request.await.unwrap();
+        }
+        let reads = reads.load(SeqCst);
+        assert!(
+            reads < 300,
+            "{reads} reads for 300 requests: nothing shared"
+        );
+    }
 
     #[test]
     fn an_entry_is_used_only_in_its_own_epoch() {

@@ -129,15 +129,16 @@ impl Db {
     }
 
     /// The cache epoch (migration m0006): read first by every request, so anything remembered
-    /// from another epoch is known to be stale before it could be used.
+    /// from another epoch is known to be stale before it could be used. Requests that arrive
+    /// together share one read that starts after the last of them arrived (`GroupRead`).
     pub async fn epoch(&self) -> Result<i64, DbErr> {
-        let sql = "SELECT n FROM cache_epoch WHERE id = 1";
-        let row = self
-            .read
-            .query_one(Statement::from_string(self.backend, sql))
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound("cache_epoch".into()))?;
-        row.try_get("", "n")
+        let read = self.read.clone();
+        let backend = self.backend;
+        self.caches
+            .epoch_reads
+            .read(move || read_epoch(read.clone(), backend))
+            .await
+            .map_err(DbErr::Custom)
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
@@ -155,4 +156,14 @@ impl Db {
             let _ = self.write.close().await;
         }
     }
+}
+
+async fn read_epoch(conn: DatabaseConnection, backend: DbBackend) -> Result<i64, String> {
+    let sql = "SELECT n FROM cache_epoch WHERE id = 1";
+    let row = conn
+        .query_one(Statement::from_string(backend, sql))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "cache_epoch has no row".to_string())?;
+    row.try_get("", "n").map_err(|e| e.to_string())
 }
