@@ -73,6 +73,14 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
     // The second instance (or the command line) makes every change; this one remembers.
     let other = t.second_instance().await;
     let now = Utc::now;
+    let ask = |token: String, at| {
+        let (db, config) = (t.db.clone(), config.clone());
+        async move {
+            sessions::authenticate(&db, &config, &token, at)
+                .await
+                .unwrap()
+        }
+    };
 
     // Remembered: a second request costs no session read.
     let token = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
@@ -100,10 +108,7 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
         &format!("INSERT INTO user_roles (user_id, role_key) SELECT id, 'trader' FROM users WHERE id = {admin}"),
     )
     .await;
-    let demoted = sessions::authenticate(&t.db, &config, &token, now())
-        .await
-        .unwrap()
-        .expect("still signed in");
+    let demoted = ask(token.clone(), now()).await.expect("still signed in");
     assert_eq!(demoted.roles, vec![RoleKey::Trader], "{}", t.label);
     assert!(!demoted.actor.has(Permission::UsersManage));
 
@@ -113,27 +118,18 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
         &format!("UPDATE entities SET name = 'Northwind Renamed' WHERE id = (SELECT entity_id FROM users WHERE id = {admin})"),
     )
     .await;
-    let renamed = sessions::authenticate(&t.db, &config, &token, now())
-        .await
-        .unwrap()
-        .unwrap();
+    let renamed = ask(token.clone(), now()).await.unwrap();
     assert_eq!(renamed.entity.name, "Northwind Renamed");
 
     // Signed out elsewhere (the session row deleted): refused at once.
     sessions::end_by_token(&other, &token, meta(), now())
         .await
         .unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &token, now())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(ask(token.clone(), now()).await.is_none());
 
     // Deactivated elsewhere: refused at once.
     let token = sign_in(t, DEMO_MEMBER, DEMO_PASSWORD).await.unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &token, now())
-        .await
-        .unwrap()
-        .is_some());
+    assert!(ask(token.clone(), now()).await.is_some());
     let member = user_by_email(t, DEMO_MEMBER).await;
     users::set_status(
         &other,
@@ -145,22 +141,13 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
     )
     .await
     .unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &token, now())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(ask(token.clone(), now()).await.is_none());
 
     // Expiry needs no write: a remembered session past its idle limit is refused too.
     let token = sign_in(t, DEMO_OPERATOR, DEMO_PASSWORD).await.unwrap();
-    assert!(sessions::authenticate(&t.db, &config, &token, now())
-        .await
-        .unwrap()
-        .is_some());
+    assert!(ask(token.clone(), now()).await.is_some());
     let idle = now() + config.session_idle + TimeDelta::seconds(1);
-    assert!(sessions::authenticate(&t.db, &config, &token, idle)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(ask(token.clone(), idle).await.is_none());
     other.close().await;
 }
 db_test!(a_remembered_session_is_refused_once_access_is_withdrawn_anywhere);

@@ -262,6 +262,11 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         match &search {
             Search::None => listed_count(conn, scope, &filter.statuses).await?,
+            Search::Prefix(_) if backend == DbBackend::Postgres => {
+                let ranges = prefix_ranges(backend, scope, filter, &search)
+                    .expect("a prefix search has ranges");
+                union_count(conn, &ranges, cap).await?
+            }
             Search::Contains(term) if backend == DbBackend::Sqlite && !by_index => {
                 capped_count(conn, fts_matches(backend, scope, filter, term), cap).await?
             }

@@ -8,6 +8,7 @@ mod m0003_directory_search;
 mod m0004_user_counts;
 mod m0005_prefix_indexes;
 mod m0006_cache_epoch;
+mod m0007_covering_indexes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_user_counts::Migration),
             Box::new(m0005_prefix_indexes::Migration),
             Box::new(m0006_cache_epoch::Migration),
+            Box::new(m0007_covering_indexes::Migration),
         ]
     }
 }
