@@ -14,9 +14,8 @@ use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
 use super::invitations::listing::contains_pattern;
 use super::sessions::SessionUser;
-use super::Db;
 use crate::domain::{authorize, Action, EntityId, RoleKey, UserStatus};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -25,15 +24,20 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::Arc;
 use uuid::Uuid;
 
+mod cached;
+mod cursor;
 mod details;
 mod order;
+mod prefix;
 mod query;
+pub use cached::{list_cached, PageKey};
+pub use cursor::{Cursor, Key, Mark};
 use details::details;
 pub use details::{display_name, entity_name};
 use order::*;
+use prefix::*;
 use query::*;
 
 /// The most rows one page may have.
@@ -79,44 +83,6 @@ impl Sort {
             Self::LastSignIn => "last_sign_in",
             Self::Created => "created",
         }
-    }
-}
-
-/// A row's place in the sort order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Key {
-    Text(String),
-    /// `None` sorts after every time (never signed in).
-    Time(Option<DateTime<Utc>>),
-}
-
-/// Where one source stopped: the key and id of the last row taken from it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Mark {
-    pub key: Key,
-    pub id: Uuid,
-}
-
-/// Where the next page starts, per source. A finished source is not read again.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Cursor {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub users: Option<Mark>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invitations: Option<Mark>,
-    #[serde(default)]
-    pub users_done: bool,
-    #[serde(default)]
-    pub invitations_done: bool,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    pub fn decode(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
     }
 }
 
@@ -184,40 +150,6 @@ pub struct Page {
     /// False when there are more than `total`.
     pub total_exact: bool,
     pub next: Option<Cursor>,
-}
-
-/// What a remembered page answers: the entities its viewer may see, and what they asked.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PageKey {
-    scope: Option<Uuid>,
-    filter: Filter,
-}
-
-/// How long a remembered page may be shown. Writes end it at once (the cache epoch); this
-/// bounds what time alone changes: a pending invitation passing its expiry.
-const PAGE_FRESH: TimeDelta = TimeDelta::seconds(1);
-
-/// `list` for a request: a page already built in this cache epoch for the same scope and filter
-/// in the last second is used again instead of being read again. `me.epoch` is the epoch this
-/// request read before any other read, so a page built from it is never newer than it claims.
-pub async fn list_cached(
-    db: &Db,
-    me: &SessionUser,
-    filter: &Filter,
-    now: DateTime<Utc>,
-) -> Result<Arc<Page>, ServiceError> {
-    let key = PageKey {
-        scope: scope(me, filter)?,
-        filter: filter.clone(),
-    };
-    if let Some((built, page)) = db.caches().pages.get(me.epoch, &key) {
-        if now >= built && now - built < PAGE_FRESH {
-            return Ok(page);
-        }
-    }
-    let page = Arc::new(list(db.read(), me, filter, now).await?);
-    db.caches().pages.put(me.epoch, key, (now, page.clone()));
-    Ok(page)
 }
 
 pub async fn list<C: ConnectionTrait>(

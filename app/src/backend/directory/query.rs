@@ -34,7 +34,7 @@ pub(super) fn prefix_pattern(text: &str) -> String {
 }
 
 /// The upper bound of the range of values that start with `term` (ranges use the indexes).
-fn prefix_end(term: &str) -> String {
+pub(super) fn prefix_end(term: &str) -> String {
     format!("{term}\u{10FFFF}")
 }
 
@@ -116,7 +116,10 @@ pub(super) async fn capped_count<C: ConnectionTrait>(
 }
 
 /// How many rows `query` yields.
-async fn count_rows<C: ConnectionTrait>(conn: &C, query: SelectStatement) -> Result<u64, DbErr> {
+pub(super) async fn count_rows<C: ConnectionTrait>(
+    conn: &C,
+    query: SelectStatement,
+) -> Result<u64, DbErr> {
     let outer = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_subquery(query, Alias::new("matches"))
@@ -261,94 +264,6 @@ pub(super) fn users_query(
         query = query.filter(condition);
     }
     query
-}
-
-/// A one- or two-letter search in name or email order, as two sources each read in the sort
-/// order from an index (migration m0005): the sort column's own prefix is a range of its index;
-/// the other column's prefix is an equality on its first letters, whose index continues in the
-/// sort order. `None` for the time orders, which go the general way.
-pub(super) fn prefix_streams(
-    backend: DbBackend,
-    scope: Option<Uuid>,
-    filter: &Filter,
-    search: &Search,
-) -> Option<[Select<user::Entity>; 2]> {
-    use user::Column as C;
-    let Search::Prefix(term) = search else {
-        return None;
-    };
-    let (own, other) = match filter.sort {
-        Sort::Name => (C::SortName, "email_normalized"),
-        Sort::Email => (C::EmailNormalized, "sort_name"),
-        Sort::LastSignIn | Sort::Created => return None,
-    };
-    let own = listed_range(backend, scope, filter, own, term);
-    let letters = term.chars().count();
-    // Literal lengths, so the expression is the one the index was built on.
-    let first_letters = Expr::cust(format!("substr(users.{other}, 1, {letters})"));
-    let other = users_query(backend, scope, filter, &Search::None, false)
-        .filter(Expr::expr(first_letters).eq(term.clone()));
-    Some([own, other])
-}
-
-/// The listed users whose `column` starts with `term`, as a range of that column.
-fn listed_range(
-    backend: DbBackend,
-    scope: Option<Uuid>,
-    filter: &Filter,
-    column: user::Column,
-    term: &str,
-) -> Select<user::Entity> {
-    users_query(backend, scope, filter, &Search::None, false)
-        .filter(Expr::col((user::Entity, column)).gte(term))
-        .filter(Expr::col((user::Entity, column)).lt(prefix_end(term)))
-}
-
-/// A prefix search's two matching ranges, names and emails, in no particular order: what its
-/// total is counted from on PostgreSQL, each an index-only range of a covering index (m0007).
-pub(super) fn prefix_ranges(
-    backend: DbBackend,
-    scope: Option<Uuid>,
-    filter: &Filter,
-    search: &Search,
-) -> Option<[Select<user::Entity>; 2]> {
-    let Search::Prefix(term) = search else {
-        return None;
-    };
-    let range = |column| listed_range(backend, scope, filter, column, term);
-    Some([
-        range(user::Column::SortName),
-        range(user::Column::EmailNormalized),
-    ])
-}
-
-/// The capped count of matches read from two sources: each one's first `cap + 1` ids, united
-/// without duplicates. More than `cap` in the union means more than `cap` matches; otherwise
-/// both sources were read whole and the union is exact.
-pub(super) async fn union_count<C: ConnectionTrait>(
-    conn: &C,
-    sources: &[Select<user::Entity>; 2],
-    cap: u64,
-) -> Result<u64, DbErr> {
-    let ids = |source: &Select<user::Entity>, alias: &str| {
-        let limited = source
-            .clone()
-            .select_only()
-            .column(user::Column::Id)
-            .limit(cap + 1)
-            .into_query();
-        Query::select()
-            .column(user::Column::Id)
-            .from_subquery(limited, Alias::new(alias))
-            .to_owned()
-    };
-    let union = ids(&sources[0], "a")
-        .union(
-            sea_orm::sea_query::UnionType::Distinct,
-            ids(&sources[1], "b"),
-        )
-        .to_owned();
-    count_rows(conn, union).await
 }
 
 /// True when the search index should answer a prefix search: it matches few enough rows.
