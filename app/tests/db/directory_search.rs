@@ -232,3 +232,89 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
     }
 }
 db_test!(short_prefixes_page_in_name_and_email_order);
+
+/// Adds an active user whose id ends in `00`: one of the users PostgreSQL's search sample
+/// holds (migration m0008), each standing for 256 users when a term's frequency is judged.
+async fn add_sampled_user(t: &TestDb, entity_id: Uuid, name: &str, email: &str) -> Uuid {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let mut bytes = *Uuid::now_v7().as_bytes();
+    bytes[15] = 0;
+    let id = Uuid::from_bytes(bytes);
+    let now = Utc::now();
+    user::ActiveModel {
+        id: Set(id),
+        entity_id: Set(entity_id),
+        name: Set(name.into()),
+        sort_name: Set(name.to_lowercase()),
+        email: Set(email.into()),
+        email_normalized: Set(email.to_lowercase()),
+        contact_email: Set(None),
+        status: Set("active".into()),
+        password_hash: Set(None),
+        must_change_password: Set(false),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        created_by: Set(None),
+        updated_at: Set(now),
+        updated_by: Set(None),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+        purged_at: Set(None),
+        version: Set(1),
+    }
+    .insert(t.db.writer())
+    .await
+    .unwrap();
+    id
+}
+
+async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
+    demo(t).await;
+    let northwind = entity_id(t, "northwind").await;
+    let mut zebras = Vec::new();
+    for n in 0..60 {
+        let name = format!("Zebra Stripe {n:02}");
+        let email = format!("stripe{n:02}@zoo.test");
+        zebras.push((
+            name.to_lowercase(),
+            add_sampled_user(t, northwind, &name, &email).await,
+        ));
+    }
+    zebras.sort();
+    let expected: Vec<Uuid> = zebras.iter().map(|z| z.1).collect();
+    let operator = acting_as(t, DEMO_OPERATOR).await;
+    let filter = Filter {
+        search: "stripe".into(),
+        limit: 25,
+        ..Filter::default()
+    };
+    let page = list(t, &operator, &filter).await;
+    if t.db.backend() == sea_orm::DbBackend::Postgres {
+        // 60 sampled users stand for some 15,000: frequent, so not counted ("more than 1,000")
+        // and the page is walked from the name order.
+        assert_eq!(page.total, directory::SEARCH_COUNT_CAP);
+        assert!(!page.total_exact);
+    } else {
+        assert_eq!(page.total, 60);
+        assert!(page.total_exact);
+    }
+    // Either way, exactly the matches in name order, page after page.
+    assert_eq!(all_pages(t, &operator, &filter, 25).await, expected);
+    // A multi-word term is looked for in names only (no email holds a space) and walked too.
+    let spaced = all_pages(
+        t,
+        &operator,
+        &Filter {
+            search: "a strip".into(),
+            ..filter.clone()
+        },
+        25,
+    )
+    .await;
+    assert_eq!(spaced, expected);
+    // Fewer than a page's worth in the walked window: the trigram index answers instead.
+    let rare = list(t, &operator, &search("stripe 07")).await;
+    assert_eq!(names(&rare), ["Zebra Stripe 07"]);
+    assert!(rare.total_exact);
+}
+db_test!(terms_the_sample_finds_often_walk_the_sort_order);

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// Entity names and roles for a page of rows, in three queries.
+/// Entity names and roles for a page of rows, in three queries run together.
 pub(super) async fn details<C: ConnectionTrait>(
     conn: &C,
     items: Vec<Item>,
@@ -24,38 +24,49 @@ pub(super) async fn details<C: ConnectionTrait>(
     }
     entity_ids.sort();
     entity_ids.dedup();
-    let entities: HashMap<Uuid, String> = if entity_ids.is_empty() {
-        HashMap::new()
-    } else {
+    // Three independent reads, asked at once.
+    let entities = async {
+        if entity_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         entity::Entity::find()
             .filter(entity::Column::Id.is_in(entity_ids))
             .all(conn)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e.name))
-            .collect()
+            .await
     };
-    let mut roles: HashMap<Uuid, Vec<RoleKey>> = HashMap::new();
-    if !user_ids.is_empty() {
-        for row in user_role::Entity::find()
+    let user_roles = async {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        user_role::Entity::find()
             .filter(user_role::Column::UserId.is_in(user_ids))
             .all(conn)
-            .await?
-        {
-            if let Some(role) = RoleKey::parse(&row.role_key) {
-                roles.entry(row.user_id).or_default().push(role);
-            }
+            .await
+    };
+    let invitation_roles = async {
+        if invitation_ids.is_empty() {
+            return Ok(Vec::new());
         }
-    }
-    if !invitation_ids.is_empty() {
-        for row in invitation_role::Entity::find()
+        invitation_role::Entity::find()
             .filter(invitation_role::Column::InvitationId.is_in(invitation_ids))
             .all(conn)
-            .await?
-        {
-            if let Some(role) = RoleKey::parse(&row.role_key) {
-                roles.entry(row.invitation_id).or_default().push(role);
-            }
+            .await
+    };
+    let (entities, user_roles, invitation_roles) =
+        tokio::try_join!(entities, user_roles, invitation_roles)?;
+    let entities: HashMap<Uuid, String> = entities.into_iter().map(|e| (e.id, e.name)).collect();
+    let mut roles: HashMap<Uuid, Vec<RoleKey>> = HashMap::new();
+    let granted = user_roles
+        .into_iter()
+        .map(|r| (r.user_id, r.role_key))
+        .chain(
+            invitation_roles
+                .into_iter()
+                .map(|r| (r.invitation_id, r.role_key)),
+        );
+    for (id, key) in granted {
+        if let Some(role) = RoleKey::parse(&key) {
+            roles.entry(id).or_default().push(role);
         }
     }
     Ok(items

@@ -164,16 +164,26 @@ pub async fn list<C: ConnectionTrait>(
     let limit = filter.limit.clamp(1, MAX_PAGE);
     let cursor = filter.after.clone().unwrap_or_default();
     let streams = prefix_streams(backend, scope, filter, &search);
-    // On SQLite a substring search asks the search index once: a selective term's matches
-    // come back whole (page and exact total from them); a frequent one walks the sort order.
-    let (by_index, probed) = match (&search, backend) {
+    // A substring search first learns whether its term is selective: on SQLite the search
+    // index is asked once (a selective term's matches come back whole, page and exact total
+    // from them); on PostgreSQL a fixed sample of the users is (m0008). A frequent term walks
+    // the sort order checking each row.
+    let (by_index, probed, frequent) = match (&search, backend) {
         (Search::Contains(term), DbBackend::Sqlite) => {
             match fts_probe(conn, scope, filter, term).await? {
-                Some(found) => (true, Some(found)),
-                None => (false, None),
+                Some(found) => (true, Some(found), false),
+                None => (false, None, false),
             }
         }
-        _ => (streams.is_some() || selective(conn, &search).await?, None),
+        (Search::Contains(term), _) => {
+            let frequent = sample_hits(conn, scope, filter, term).await? >= FREQUENT_SAMPLE_HITS;
+            (!frequent, None, frequent)
+        }
+        _ => (
+            streams.is_some() || selective(conn, &search).await?,
+            None,
+            false,
+        ),
     };
     let with_invitations = filter.statuses.contains(&UserStatus::Pending);
 
@@ -189,91 +199,104 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         cap
     };
-    let users_total = if let Some(found) = &probed {
-        found.len() as u64
-    } else {
+    // The total, the page and the pending invitations are independent: asked at once, on
+    // connections of their own.
+    let users_total = async {
+        if let Some(found) = &probed {
+            return Ok(found.len() as u64);
+        }
         match &search {
-            Search::None => listed_count(conn, scope, &filter.statuses).await?,
+            Search::None => listed_count(conn, scope, &filter.statuses).await,
+            // By the sample, more than the cap: not counted.
+            Search::Contains(_) if frequent => Ok(cap + 1),
             Search::Prefix(_) if backend == DbBackend::Postgres => {
                 let ranges = prefix_ranges(backend, scope, filter, &search)
                     .expect("a prefix search has ranges");
-                union_count(conn, &ranges, cap).await?
+                union_count(conn, &ranges, cap).await
             }
             Search::Contains(term) if backend == DbBackend::Sqlite && !by_index => {
-                capped_count(conn, fts_matches(backend, scope, filter, term), cap).await?
+                capped_count(conn, fts_matches(backend, scope, filter, term), cap).await
             }
-            _ => capped_count(conn, users_base.clone().into_query(), cap).await?,
+            _ => capped_count(conn, users_base.clone().into_query(), cap).await,
         }
     };
-    let users = if cursor.users_done || filter.statuses.is_empty() {
-        Vec::new()
-    } else if let Some(found) = probed {
-        let keys = found.iter().map(|row| row.key(filter.sort)).collect();
-        fetch_by_keys(conn, keys, filter.sort, cursor.users.as_ref(), limit + 1).await?
-    } else if let Some(streams) = streams {
-        let mut merged = Vec::new();
-        for stream in streams {
-            let rows =
-                fetch_users(conn, stream, filter.sort, cursor.users.as_ref(), limit + 1).await?;
-            merged.extend(rows);
-        }
-        merged.sort_by(|a, b| {
-            let a = (user_key(filter.sort, a), a.id);
-            let b = (user_key(filter.sort, b), b.id);
-            compare(filter.sort, &a, &b)
-        });
-        // Someone whose name and email both start with the term came from both sources.
-        merged.dedup_by_key(|u| u.id);
-        merged.truncate(limit as usize + 1);
-        merged
-    } else if by_index || search == Search::None || filter.sort == Sort::LastSignIn {
-        fetch_users(
-            conn,
-            users_base,
-            filter.sort,
-            cursor.users.as_ref(),
-            limit + 1,
-        )
-        .await?
-    } else {
-        // A frequent term: look for the page among the next rows of the sort order first; only
-        // when they hold too few matches (the term is frequent elsewhere in the order) let the
-        // search index find every match and sort them.
-        let walked = walk_window(
-            conn,
-            scope,
-            filter,
-            &search,
-            cursor.users.as_ref(),
-            limit + 1,
-        )
-        .await?;
-        if walked.len() as u64 > limit {
-            fetch_in_order(conn, walked).await?
-        } else {
-            let indexed = users_query(backend, scope, filter, &search, true);
-            fetch_users(conn, indexed, filter.sort, cursor.users.as_ref(), limit + 1).await?
-        }
-    };
-    let (invitations, invitations_total) = if with_invitations {
-        let base = invitations_query(scope, &search, now);
-        let total = capped_count(conn, base.clone().into_query(), cap).await?;
-        let rows = if cursor.invitations_done {
-            Vec::new()
-        } else {
-            fetch_invitations(
+    let users = async {
+        if cursor.users_done || filter.statuses.is_empty() {
+            Ok(Vec::new())
+        } else if let Some(found) = &probed {
+            let keys = found.iter().map(|row| row.key(filter.sort)).collect();
+            fetch_by_keys(conn, keys, filter.sort, cursor.users.as_ref(), limit + 1).await
+        } else if let Some(streams) = streams {
+            let [a, b] = streams.map(|stream| {
+                fetch_users(conn, stream, filter.sort, cursor.users.as_ref(), limit + 1)
+            });
+            let (a, b) = tokio::try_join!(a, b)?;
+            let mut merged = a;
+            merged.extend(b);
+            merged.sort_by(|a, b| {
+                let a = (user_key(filter.sort, a), a.id);
+                let b = (user_key(filter.sort, b), b.id);
+                compare(filter.sort, &a, &b)
+            });
+            // Someone whose name and email both start with the term came from both sources.
+            merged.dedup_by_key(|u| u.id);
+            merged.truncate(limit as usize + 1);
+            Ok(merged)
+        } else if by_index || search == Search::None || filter.sort == Sort::LastSignIn {
+            fetch_users(
                 conn,
-                base,
+                users_base.clone(),
                 filter.sort,
-                cursor.invitations.as_ref(),
+                cursor.users.as_ref(),
                 limit + 1,
             )
-            .await?
-        };
-        (rows, total)
-    } else {
-        (Vec::new(), 0)
+            .await
+        } else {
+            // A frequent term: look for the page among the next rows of the sort order first;
+            // only when they hold too few matches (the term is frequent elsewhere in the order)
+            // let the search index find every match and sort them.
+            let walked = walk_window(
+                conn,
+                scope,
+                filter,
+                &search,
+                cursor.users.as_ref(),
+                limit + 1,
+            )
+            .await?;
+            if walked.len() as u64 > limit {
+                fetch_in_order(conn, walked).await
+            } else {
+                let indexed = users_query(backend, scope, filter, &search, true);
+                fetch_users(conn, indexed, filter.sort, cursor.users.as_ref(), limit + 1).await
+            }
+        }
     };
+    let invitations = async {
+        if !with_invitations {
+            return Ok((Vec::new(), 0));
+        }
+        let base = invitations_query(scope, &search, now);
+        let total = capped_count(conn, base.clone().into_query(), cap);
+        let rows = async {
+            if cursor.invitations_done {
+                Ok(Vec::new())
+            } else {
+                fetch_invitations(
+                    conn,
+                    base.clone(),
+                    filter.sort,
+                    cursor.invitations.as_ref(),
+                    limit + 1,
+                )
+                .await
+            }
+        };
+        let (total, rows) = tokio::try_join!(total, rows)?;
+        Ok::<_, DbErr>((rows, total))
+    };
+    let (users_total, users, (invitations, invitations_total)) =
+        tokio::try_join!(users_total, users, invitations)?;
 
     // Merge the two ordered lists, taking at most `limit` rows.
     let users_fetched = users.len() as u64;

@@ -9,6 +9,7 @@ mod m0004_user_counts;
 mod m0005_prefix_indexes;
 mod m0006_cache_epoch;
 mod m0007_covering_indexes;
+mod m0008_search_sample;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_prefix_indexes::Migration),
             Box::new(m0006_cache_epoch::Migration),
             Box::new(m0007_covering_indexes::Migration),
+            Box::new(m0008_search_sample::Migration),
         ]
     }
 }
