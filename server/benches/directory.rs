@@ -123,10 +123,20 @@ async fn explain(db: &Db) {
                 format!("SELECT w.id FROM (SELECT id, sort_name, email_normalized FROM users WHERE {listed} ORDER BY sort_name, id LIMIT 16000) AS w WHERE (instr(w.sort_name, 'love') > 0 OR instr(w.email_normalized, 'love') > 0) LIMIT 51"),
             ),
         ],
-        _ => vec![(
-            "\"love\": trigram indexes or the name order, as the planner weighs them",
-            format!("SELECT id FROM users WHERE {listed} AND (sort_name LIKE '%love%' OR email_normalized LIKE '%love%') ORDER BY sort_name, id LIMIT 51"),
-        )],
+        _ => vec![
+            (
+                "\"love\": how often, from the 1-in-256 sample (m0008), index only",
+                format!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {listed} AND right(users.id::text, 2) = '00' AND (strpos(users.sort_name, 'love') > 0 OR strpos(users.email_normalized, 'love') > 0) LIMIT 21) AS m"),
+            ),
+            (
+                "frequent \"love\": a window of the name order, covering index only",
+                format!("SELECT w.id FROM (SELECT id, sort_name, email_normalized FROM users WHERE {listed} ORDER BY sort_name, id LIMIT 16000) AS w WHERE (strpos(w.sort_name, 'love') > 0 OR strpos(w.email_normalized, 'love') > 0) ORDER BY w.sort_name, w.id LIMIT 51"),
+            ),
+            (
+                "selective \"ada lovelace\": the name trigram index alone (no email holds a space)",
+                format!("SELECT id FROM users WHERE {listed} AND sort_name LIKE '%ada lovelace%' ORDER BY sort_name, id LIMIT 51"),
+            ),
+        ],
     };
     for (label, sql) in prefix.into_iter().chain(contains) {
         let rows = db

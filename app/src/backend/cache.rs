@@ -103,12 +103,16 @@ impl GroupRead {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<i64, String>>,
     {
-        /// Lets the next request start a reader even if this one panics.
+        /// If a read panics: the group that joined meanwhile is told the reader stopped (it
+        /// would otherwise wait for a reader nobody starts until another request arrives), and
+        /// the next request starts a reader of its own.
         struct Running(Arc<GroupRead>, bool);
         impl Drop for Running {
             fn drop(&mut self) {
                 if self.1 {
-                    self.0.lock().reading = false;
+                    let mut state = self.0.lock();
+                    state.reading = false;
+                    state.next = None;
                 }
             }
         }
@@ -243,6 +247,42 @@ mod tests {
             reads < 300,
             "{reads} reads for 300 requests: nothing shared"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_read_strands_no_request() {
+        let group = Arc::new(GroupRead::default());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let ask = |group: Arc<GroupRead>, calls: Arc<AtomicUsize>| {
+            tokio::spawn(async move {
+                let read = move || {
+                    let calls = calls.clone();
+                    async move {
+                        // The first read panics while the second request waits for the next.
+                        let first = calls.fetch_add(1, SeqCst) == 0;
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        assert!(!first, "the database went away mid-read");
+                        Ok(7)
+                    }
+                };
+                group.read(read).await
+            })
+        };
+        let first = ask(group.clone(), calls.clone());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let second = ask(group.clone(), calls.clone());
+        let within = std::time::Duration::from_secs(5);
+        let first = tokio::time::timeout(within, first)
+            .await
+            .expect("first answered");
+        let second = tokio::time::timeout(within, second)
+            .await
+            .expect("the request waiting for the next read is answered");
+        assert!(first.unwrap().is_err());
+        assert!(second.unwrap().is_err());
+        // And the next request starts a reader of its own.
+        let third = ask(group.clone(), calls.clone());
+        assert_eq!(third.await.unwrap(), Ok(7));
     }
 
     #[test]

@@ -166,8 +166,9 @@ pub async fn list<C: ConnectionTrait>(
     let streams = prefix_streams(backend, scope, filter, &search);
     // A substring search first learns whether its term is selective: on SQLite the search
     // index is asked once (a selective term's matches come back whole, page and exact total
-    // from them); on PostgreSQL a fixed sample of the users is (m0008). A frequent term walks
-    // the sort order checking each row.
+    // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it rarely
+    // finds has its matches read whole from the trigram index. A frequent term walks the sort
+    // order checking each row.
     let (by_index, probed, frequent) = match (&search, backend) {
         (Search::Contains(term), DbBackend::Sqlite) => {
             match fts_probe(conn, scope, filter, term).await? {
@@ -176,8 +177,14 @@ pub async fn list<C: ConnectionTrait>(
             }
         }
         (Search::Contains(term), _) => {
-            let frequent = sample_hits(conn, scope, filter, term).await? >= FREQUENT_SAMPLE_HITS;
-            (!frequent, None, frequent)
+            let hits = sample_hits(conn, scope, filter, term).await?;
+            if hits >= FREQUENT_SAMPLE_HITS {
+                (false, None, true)
+            } else if hits < RARE_SAMPLE_HITS {
+                (true, trigram_probe(conn, scope, filter, &search).await?, false)
+            } else {
+                (true, None, false)
+            }
         }
         _ => (
             streams.is_some() || selective(conn, &search).await?,

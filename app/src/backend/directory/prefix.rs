@@ -1,7 +1,7 @@
 //! One- and two-letter searches: names and emails that start with the term, read as index
 //! ranges in the sort order (m0005) and, on PostgreSQL, counted from covering indexes (m0007).
 
-use super::query::{count_rows, prefix_end, users_query, Search};
+use super::query::{capped_count, count_rows, prefix_end, users_query, Search};
 use super::*;
 
 /// A one- or two-letter search in name or email order, as two sources each read in the sort
@@ -65,12 +65,17 @@ pub(super) fn prefix_ranges(
 
 /// The capped count of matches read from two sources: each one's first `cap + 1` ids, united
 /// without duplicates. More than `cap` in the union means more than `cap` matches; otherwise
-/// both sources were read whole and the union is exact.
+/// both sources were read whole and the union is exact. The first source alone is counted
+/// first: beyond the cap on its own (a frequent letter), nothing needs uniting.
 pub(super) async fn union_count<C: ConnectionTrait>(
     conn: &C,
     sources: &[Select<user::Entity>; 2],
     cap: u64,
 ) -> Result<u64, DbErr> {
+    let first = capped_count(conn, sources[0].clone().into_query(), cap).await?;
+    if first > cap {
+        return Ok(first);
+    }
     let ids = |source: &Select<user::Entity>, alias: &str| {
         let limited = source
             .clone()

@@ -135,6 +135,9 @@ const _: () = assert!(SAMPLE_RATE * FREQUENT_SAMPLE_HITS > 5 * SEARCH_COUNT_CAP)
 /// `SEARCH_COUNT_CAP` matches except with a probability below one in ten million (with at most
 /// 1,000 matches the sample holds 3.9 of them on average).
 pub(super) const FREQUENT_SAMPLE_HITS: u64 = 20;
+/// A term found in fewer sampled users than this most likely has at most `SEARCH_COUNT_CAP`
+/// matches (7 hits: some 1,800 expected), so its matches are read whole in one pass.
+pub(super) const RARE_SAMPLE_HITS: u64 = 8;
 
 /// PostgreSQL: how many of the sampled listed users in scope a term matches, counted up to
 /// `FREQUENT_SAMPLE_HITS` from the sample's index alone (about a millisecond at a million users,
@@ -294,6 +297,29 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
         .all(conn)
         .await?;
     Ok((found.len() as u64 <= SELECTIVE_MATCHES).then_some(found))
+}
+
+/// PostgreSQL: every listed user a term the sample found rarely matches, with their sort keys,
+/// read in one pass of the trigram index — `Some` when there are at most `SEARCH_COUNT_CAP`
+/// (the page and the exact total then come from them, instead of asking the index twice),
+/// `None` when there are more.
+pub(super) async fn trigram_probe<C: ConnectionTrait>(
+    conn: &C,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    search: &Search,
+) -> Result<Option<Vec<SortKeys>>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut query = users_query(backend, scope, filter, search, true).into_query();
+    query.clear_selects();
+    for column in KEY_COLUMNS {
+        query.column((user::Entity, column));
+    }
+    query.limit(SEARCH_COUNT_CAP + 1);
+    let found = SortKeys::find_by_statement(backend.build(&query))
+        .all(conn)
+        .await?;
+    Ok((found.len() as u64 <= SEARCH_COUNT_CAP).then_some(found))
 }
 
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".

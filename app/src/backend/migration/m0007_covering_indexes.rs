@@ -4,8 +4,7 @@
 //! "zo" counted in 1.5 ms instead of 21 ms at a million users). SQLite already walks its own
 //! covering index (m0005) and counts prefixes from the two sort indexes fast enough.
 
-use super::run;
-use sea_orm::DbBackend;
+use super::run_on_postgres;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -31,16 +30,10 @@ const POSTGRES_DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        match m.get_database_backend() {
-            DbBackend::Postgres => run(m, POSTGRES_UP).await,
-            _ => Ok(()),
-        }
+        run_on_postgres(m, POSTGRES_UP).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        match m.get_database_backend() {
-            DbBackend::Postgres => run(m, POSTGRES_DOWN).await,
-            _ => Ok(()),
-        }
+        run_on_postgres(m, POSTGRES_DOWN).await
     }
 }

@@ -8,8 +8,7 @@
 //! (`directory::query::SAMPLE`); PostgreSQL uses a partial index only for a query that repeats
 //! its condition.
 
-use super::run;
-use sea_orm::DbBackend;
+use super::run_on_postgres;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -29,16 +28,10 @@ const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_users_search_sample"];
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        match m.get_database_backend() {
-            DbBackend::Postgres => run(m, POSTGRES_UP).await,
-            _ => Ok(()),
-        }
+        run_on_postgres(m, POSTGRES_UP).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        match m.get_database_backend() {
-            DbBackend::Postgres => run(m, POSTGRES_DOWN).await,
-            _ => Ok(()),
-        }
+        run_on_postgres(m, POSTGRES_DOWN).await
     }
 }

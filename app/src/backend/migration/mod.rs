@@ -29,6 +29,14 @@ impl MigratorTrait for Migrator {
     }
 }
 
+/// Runs raw statements on PostgreSQL only (indexes SQLite does without).
+async fn run_on_postgres(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    match m.get_database_backend() {
+        sea_orm::DbBackend::Postgres => run(m, statements).await,
+        _ => Ok(()),
+    }
+}
+
 /// Runs raw statements in order (triggers, virtual tables and other backend-specific DDL).
 async fn run(m: &SchemaManager<'_>, statements: &[impl AsRef<str>]) -> Result<(), DbErr> {
     let conn = m.get_connection();
