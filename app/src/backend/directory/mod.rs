@@ -181,7 +181,11 @@ pub async fn list<C: ConnectionTrait>(
             if hits >= FREQUENT_SAMPLE_HITS {
                 (false, None, true)
             } else if hits < RARE_SAMPLE_HITS {
-                (true, trigram_probe(conn, scope, filter, &search).await?, false)
+                (
+                    true,
+                    trigram_probe(conn, scope, filter, &search).await?,
+                    false,
+                )
             } else {
                 (true, None, false)
             }
