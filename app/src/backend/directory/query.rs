@@ -291,16 +291,30 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
             return Ok(None);
         }
     }
-    let mut query = fts_matches(backend, scope, filter, term);
+    all_keys(
+        conn,
+        fts_matches(backend, scope, filter, term),
+        SELECTIVE_MATCHES,
+    )
+    .await
+}
+
+/// The sort keys of every row of `query` when there are at most `cap`; `None` when more.
+async fn all_keys<C: ConnectionTrait>(
+    conn: &C,
+    mut query: SelectStatement,
+    cap: u64,
+) -> Result<Option<Vec<SortKeys>>, DbErr> {
     query.clear_selects();
     for column in KEY_COLUMNS {
         query.column((user::Entity, column));
     }
-    query.limit(SELECTIVE_MATCHES + 1);
+    query.limit(cap + 1);
+    let backend = conn.get_database_backend();
     let found = SortKeys::find_by_statement(backend.build(&query))
         .all(conn)
         .await?;
-    Ok((found.len() as u64 <= SELECTIVE_MATCHES).then_some(found))
+    Ok((found.len() as u64 <= cap).then_some(found))
 }
 
 /// PostgreSQL: every listed user a term the sample found rarely matches, with their sort keys,
@@ -314,16 +328,8 @@ pub(super) async fn trigram_probe<C: ConnectionTrait>(
     search: &Search,
 ) -> Result<Option<Vec<SortKeys>>, DbErr> {
     let backend = conn.get_database_backend();
-    let mut query = users_query(backend, scope, filter, search, true).into_query();
-    query.clear_selects();
-    for column in KEY_COLUMNS {
-        query.column((user::Entity, column));
-    }
-    query.limit(SEARCH_COUNT_CAP + 1);
-    let found = SortKeys::find_by_statement(backend.build(&query))
-        .all(conn)
-        .await?;
-    Ok((found.len() as u64 <= SEARCH_COUNT_CAP).then_some(found))
+    let query = users_query(backend, scope, filter, search, true).into_query();
+    all_keys(conn, query, SEARCH_COUNT_CAP).await
 }
 
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
