@@ -233,12 +233,19 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
 }
 db_test!(short_prefixes_page_in_name_and_email_order);
 
-/// Adds an active user whose id ends in `00`: one of the users PostgreSQL's search sample
-/// holds (migration m0008), each standing for 256 users when a term's frequency is judged.
-async fn add_sampled_user(t: &TestDb, entity_id: Uuid, name: &str, email: &str) -> Uuid {
+/// Adds an active user whose id ends in `00` when `sampled`: one of the users PostgreSQL's
+/// search sample holds (migration m0008), each standing for 256 users when a term's frequency
+/// is judged; otherwise one it does not hold.
+async fn add_user_with_id(
+    t: &TestDb,
+    sampled: bool,
+    entity_id: Uuid,
+    name: &str,
+    email: &str,
+) -> Uuid {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     let mut bytes = *Uuid::now_v7().as_bytes();
-    bytes[15] = 0;
+    bytes[15] = if sampled { 0 } else { 1 };
     let id = Uuid::from_bytes(bytes);
     let now = Utc::now();
     user::ActiveModel {
@@ -277,7 +284,7 @@ async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
         let email = format!("stripe{n:02}@zoo.test");
         zebras.push((
             name.to_lowercase(),
-            add_sampled_user(t, northwind, &name, &email).await,
+            add_user_with_id(t, true, northwind, &name, &email).await,
         ));
     }
     zebras.sort();
@@ -316,5 +323,33 @@ async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
     let rare = list(t, &operator, &search("stripe 07")).await;
     assert_eq!(names(&rare), ["Zebra Stripe 07"]);
     assert!(rare.total_exact);
+
+    // A term the sample never finds, with more matches than the cap: on PostgreSQL the one
+    // pass that reads them whole stops past the cap, so the total is "more than 1,000" without
+    // counting again; SQLite counts them all. The pages are the same.
+    let mut okapis = Vec::new();
+    for n in 0..1_010 {
+        let name = format!("Okapi {n:04}");
+        let email = format!("okapi{n:04}@zoo.test");
+        okapis.push((
+            name.to_lowercase(),
+            add_user_with_id(t, false, northwind, &name, &email).await,
+        ));
+    }
+    okapis.sort();
+    let many = Filter {
+        search: "okapi".into(),
+        ..Filter::default()
+    };
+    let first = list(t, &operator, &many).await;
+    if t.db.backend() == sea_orm::DbBackend::Postgres {
+        assert_eq!(first.total, directory::SEARCH_COUNT_CAP);
+        assert!(!first.total_exact);
+    } else {
+        assert_eq!(first.total, 1_010);
+        assert!(first.total_exact);
+    }
+    let expected: Vec<Uuid> = okapis.iter().map(|o| o.1).collect();
+    assert_eq!(all_pages(t, &operator, &many, 200).await, expected);
 }
 db_test!(terms_the_sample_finds_often_walk_the_sort_order);

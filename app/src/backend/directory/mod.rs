@@ -6,9 +6,11 @@
 //! stopped whatever the database's collation. Totals without a search come from counters the
 //! database keeps per entity and status. One- and two-letter searches read two index ranges in
 //! the sort order (name prefix, email prefix) and merge them. Longer terms use the FTS5 trigram
-//! index on SQLite and `pg_trgm` on PostgreSQL when selective; on SQLite a frequent term walks a
-//! window of the sort order checking each row (a term found in most rows finds its first 50 rows
-//! at once that way) and only falls back to sorting every match when the window holds too few.
+//! index on SQLite and `pg_trgm` on PostgreSQL when selective; a frequent term walks a window of
+//! the sort order checking each row (a term found in most rows finds its first 50 rows at once
+//! that way) and only falls back to sorting every match when the window holds too few. SQLite
+//! tells the two apart by counting the term in its FTS5 index, PostgreSQL in a fixed sample of
+//! one user in 256 (m0008).
 
 use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
@@ -169,7 +171,8 @@ pub async fn list<C: ConnectionTrait>(
     // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it rarely
     // finds has its matches read whole from the trigram index. A frequent term walks the sort
     // order checking each row.
-    let (by_index, probed, frequent) = match (&search, backend) {
+    // `beyond_cap`: the term is known to match more than the count cap, so it is not counted.
+    let (by_index, probed, beyond_cap) = match (&search, backend) {
         (Search::Contains(term), DbBackend::Sqlite) => {
             match fts_probe(conn, scope, filter, term).await? {
                 Some(found) => (true, Some(found), false),
@@ -181,11 +184,9 @@ pub async fn list<C: ConnectionTrait>(
             if hits >= FREQUENT_SAMPLE_HITS {
                 (false, None, true)
             } else if hits < RARE_SAMPLE_HITS {
-                (
-                    true,
-                    trigram_probe(conn, scope, filter, &search).await?,
-                    false,
-                )
+                let found = trigram_probe(conn, scope, filter, &search).await?;
+                let beyond_cap = found.is_none();
+                (true, found, beyond_cap)
             } else {
                 (true, None, false)
             }
@@ -218,8 +219,8 @@ pub async fn list<C: ConnectionTrait>(
         }
         match &search {
             Search::None => listed_count(conn, scope, &filter.statuses).await,
-            // By the sample, more than the cap: not counted.
-            Search::Contains(_) if frequent => Ok(cap + 1),
+            // By the sample or the probe, more than the cap: not counted again.
+            Search::Contains(_) if beyond_cap => Ok(cap + 1),
             Search::Prefix(_) if backend == DbBackend::Postgres => {
                 let ranges = prefix_ranges(backend, scope, filter, &search)
                     .expect("a prefix search has ranges");

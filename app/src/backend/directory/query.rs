@@ -320,7 +320,7 @@ async fn all_keys<C: ConnectionTrait>(
 /// PostgreSQL: every listed user a term the sample found rarely matches, with their sort keys,
 /// read in one pass of the trigram index — `Some` when there are at most `SEARCH_COUNT_CAP`
 /// (the page and the exact total then come from them, instead of asking the index twice),
-/// `None` when there are more.
+/// `None` when there are more (then the total is known to pass the cap without counting).
 pub(super) async fn trigram_probe<C: ConnectionTrait>(
     conn: &C,
     scope: Option<Uuid>,
