@@ -168,8 +168,8 @@ pub async fn list<C: ConnectionTrait>(
     let streams = prefix_streams(backend, scope, filter, &search);
     // A substring search first learns whether its term is selective: on SQLite the search
     // index is asked once (a selective term's matches come back whole, page and exact total
-    // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it rarely
-    // finds has its matches read whole from the trigram index. A frequent term walks the sort
+    // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it finds
+    // seldom has its matches read whole from the trigram index. A frequent term walks the sort
     // order checking each row.
     // `beyond_cap`: the term is known to match more than the count cap, so it is not counted.
     let (by_index, probed, beyond_cap) = match (&search, backend) {
@@ -183,12 +183,10 @@ pub async fn list<C: ConnectionTrait>(
             let hits = sample_hits(conn, scope, filter, term).await?;
             if hits >= FREQUENT_SAMPLE_HITS {
                 (false, None, true)
-            } else if hits < RARE_SAMPLE_HITS {
+            } else {
                 let found = trigram_probe(conn, scope, filter, &search).await?;
                 let beyond_cap = found.is_none();
                 (true, found, beyond_cap)
-            } else {
-                (true, None, false)
             }
         }
         _ => (
@@ -213,9 +211,10 @@ pub async fn list<C: ConnectionTrait>(
     };
     // The total, the page and the pending invitations are independent: asked at once, on
     // connections of their own.
+    let probed_total = probed.as_ref().map(|found| found.len() as u64);
     let users_total = async {
-        if let Some(found) = &probed {
-            return Ok(found.len() as u64);
+        if let Some(total) = probed_total {
+            return Ok(total);
         }
         match &search {
             Search::None => listed_count(conn, scope, &filter.statuses).await,
@@ -235,8 +234,7 @@ pub async fn list<C: ConnectionTrait>(
     let users = async {
         if cursor.users_done || filter.statuses.is_empty() {
             Ok(Vec::new())
-        } else if let Some(found) = &probed {
-            let keys = found.iter().map(|row| row.key(filter.sort)).collect();
+        } else if let Some(keys) = probed {
             fetch_by_keys(conn, keys, filter.sort, cursor.users.as_ref(), limit + 1).await
         } else if let Some(streams) = streams {
             let [a, b] = streams.map(|stream| {

@@ -135,9 +135,6 @@ const _: () = assert!(SAMPLE_RATE * FREQUENT_SAMPLE_HITS > 5 * SEARCH_COUNT_CAP)
 /// `SEARCH_COUNT_CAP` matches except with a probability below one in ten million (with at most
 /// 1,000 matches the sample holds 3.9 of them on average).
 pub(super) const FREQUENT_SAMPLE_HITS: u64 = 20;
-/// A term found in fewer sampled users than this most likely has at most `SEARCH_COUNT_CAP`
-/// matches (7 hits: some 1,800 expected), so its matches are read whole in one pass.
-pub(super) const RARE_SAMPLE_HITS: u64 = 8;
 
 /// PostgreSQL: how many of the sampled listed users in scope a term matches, counted up to
 /// `FREQUENT_SAMPLE_HITS` from the sample's index alone (about a millisecond at a million users,
@@ -245,26 +242,17 @@ pub(super) fn fts_matches(
     query
 }
 
-/// What a row needs for its place in any sort order.
-#[derive(Debug, sea_orm::FromQueryResult)]
-pub(super) struct SortKeys {
+/// A row's place in one sort order, read alone so a probe decodes one column besides the id.
+#[derive(sea_orm::FromQueryResult)]
+struct TextKey {
     id: Uuid,
-    sort_name: String,
-    email_normalized: String,
-    created_at: DateTime<Utc>,
-    last_login_at: Option<DateTime<Utc>>,
+    k: String,
 }
 
-impl SortKeys {
-    pub(super) fn key(&self, sort: Sort) -> (Key, Uuid) {
-        let key = match sort {
-            Sort::Name => Key::Text(self.sort_name.clone()),
-            Sort::Email => Key::Text(self.email_normalized.clone()),
-            Sort::LastSignIn => Key::Time(self.last_login_at),
-            Sort::Created => Key::Time(Some(self.created_at)),
-        };
-        (key, self.id)
-    }
+#[derive(sea_orm::FromQueryResult)]
+struct TimeKey {
+    id: Uuid,
+    k: Option<DateTime<Utc>>,
 }
 
 /// Asks the search index (SQLite) for every listed user a term matches, in one pass that stops
@@ -275,7 +263,7 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
     scope: Option<Uuid>,
     filter: &Filter,
     term: &str,
-) -> Result<Option<Vec<SortKeys>>, DbErr> {
+) -> Result<Option<Vec<(Key, Uuid)>>, DbErr> {
     let backend = conn.get_database_backend();
     // The index alone first: a frequent term is told apart without reading any user row. Not
     // for a term with a space (a name, nearly always selective): its long phrase is the costly
@@ -291,34 +279,43 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
             return Ok(None);
         }
     }
-    all_keys(
-        conn,
-        fts_matches(backend, scope, filter, term),
-        SELECTIVE_MATCHES,
-    )
-    .await
+    let matches = fts_matches(backend, scope, filter, term);
+    all_keys(conn, matches, filter.sort, SELECTIVE_MATCHES).await
 }
 
-/// The sort keys of every row of `query` when there are at most `cap`; `None` when more.
+/// The keys in `sort` of every row of `query` when there are at most `cap`; `None` when more.
 async fn all_keys<C: ConnectionTrait>(
     conn: &C,
     mut query: SelectStatement,
+    sort: Sort,
     cap: u64,
-) -> Result<Option<Vec<SortKeys>>, DbErr> {
+) -> Result<Option<Vec<(Key, Uuid)>>, DbErr> {
+    let (column, _) = user_order(sort);
     query.clear_selects();
-    for column in KEY_COLUMNS {
-        query.column((user::Entity, column));
-    }
-    query.limit(cap + 1);
-    let backend = conn.get_database_backend();
-    let found = SortKeys::find_by_statement(backend.build(&query))
-        .all(conn)
-        .await?;
+    query
+        .column((user::Entity, user::Column::Id))
+        .expr_as(Expr::col((user::Entity, column)), Alias::new("k"))
+        .limit(cap + 1);
+    let statement = conn.get_database_backend().build(&query);
+    let found: Vec<(Key, Uuid)> = match sort {
+        Sort::Name | Sort::Email => TextKey::find_by_statement(statement)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|row| (Key::Text(row.k), row.id))
+            .collect(),
+        Sort::LastSignIn | Sort::Created => TimeKey::find_by_statement(statement)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|row| (Key::Time(row.k), row.id))
+            .collect(),
+    };
     Ok((found.len() as u64 <= cap).then_some(found))
 }
 
-/// PostgreSQL: every listed user a term the sample found rarely matches, with their sort keys,
-/// read in one pass of the trigram index — `Some` when there are at most `SEARCH_COUNT_CAP`
+/// PostgreSQL: every listed user a term the sample found seldom matches, with their sort keys,
+/// read in one pass of the trigram index — `Some` when there are at most `SELECTIVE_MATCHES`
 /// (the page and the exact total then come from them, instead of asking the index twice),
 /// `None` when there are more (then the total is known to pass the cap without counting).
 pub(super) async fn trigram_probe<C: ConnectionTrait>(
@@ -326,10 +323,10 @@ pub(super) async fn trigram_probe<C: ConnectionTrait>(
     scope: Option<Uuid>,
     filter: &Filter,
     search: &Search,
-) -> Result<Option<Vec<SortKeys>>, DbErr> {
+) -> Result<Option<Vec<(Key, Uuid)>>, DbErr> {
     let backend = conn.get_database_backend();
     let query = users_query(backend, scope, filter, search, true).into_query();
-    all_keys(conn, query, SEARCH_COUNT_CAP).await
+    all_keys(conn, query, filter.sort, SELECTIVE_MATCHES).await
 }
 
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
@@ -387,14 +384,6 @@ pub(super) async fn selective<C: ConnectionTrait>(
 /// How many rows of the sort order a frequent term is looked for in before the search index
 /// takes over.
 pub(super) const WINDOW: u64 = 16_000;
-
-const KEY_COLUMNS: [user::Column; 5] = [
-    user::Column::Id,
-    user::Column::SortName,
-    user::Column::EmailNormalized,
-    user::Column::CreatedAt,
-    user::Column::LastLoginAt,
-];
 
 #[derive(sea_orm::FromQueryResult)]
 struct IdOnly {
