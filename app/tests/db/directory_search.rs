@@ -345,5 +345,18 @@ async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
     assert!(first.total_exact);
     let expected: Vec<Uuid> = okapis.iter().map(|o| o.1).collect();
     assert_eq!(all_pages(t, &operator, &many, 200).await, expected);
+    // Their emails sort as their names do; newest first is the reverse of creation.
+    let by_email = Filter {
+        sort: Sort::Email,
+        ..many.clone()
+    };
+    assert_eq!(all_pages(t, &operator, &by_email, 300).await, expected);
+    let newest_first = Filter {
+        sort: Sort::Created,
+        ..many.clone()
+    };
+    let mut reversed = expected.clone();
+    reversed.reverse();
+    assert_eq!(all_pages(t, &operator, &newest_first, 300).await, reversed);
 }
 db_test!(terms_the_sample_finds_often_walk_the_sort_order);

@@ -174,7 +174,8 @@ pub async fn list<C: ConnectionTrait>(
     // `beyond_cap`: the term is known to match more than the count cap, so it is not counted.
     let (by_index, probed, beyond_cap) = match (&search, backend) {
         (Search::Contains(term), DbBackend::Sqlite) => {
-            match fts_probe(conn, scope, filter, term).await? {
+            let mark = cursor.users.as_ref();
+            match fts_probe(conn, scope, filter, term, mark, limit + 1).await? {
                 Some(found) => (true, Some(found), false),
                 None => (false, None, false),
             }
@@ -211,7 +212,7 @@ pub async fn list<C: ConnectionTrait>(
     };
     // The total, the page and the pending invitations are independent: asked at once, on
     // connections of their own.
-    let probed_total = probed.as_ref().map(|found| found.len() as u64);
+    let probed_total = probed.as_ref().map(Found::total);
     let users_total = async {
         if let Some(total) = probed_total {
             return Ok(total);
@@ -234,8 +235,14 @@ pub async fn list<C: ConnectionTrait>(
     let users = async {
         if cursor.users_done || filter.statuses.is_empty() {
             Ok(Vec::new())
-        } else if let Some(keys) = probed {
-            fetch_by_keys(conn, keys, filter.sort, cursor.users.as_ref(), limit + 1).await
+        } else if let Some(found) = probed {
+            match found {
+                Found::Keys(keys) => {
+                    let mark = cursor.users.as_ref();
+                    fetch_by_keys(conn, keys, filter.sort, mark, limit + 1).await
+                }
+                Found::Page { ids, .. } => fetch_in_order(conn, ids).await,
+            }
         } else if let Some(streams) = streams {
             let [a, b] = streams.map(|stream| {
                 fetch_users(conn, stream, filter.sort, cursor.users.as_ref(), limit + 1)
