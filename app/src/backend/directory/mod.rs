@@ -185,7 +185,8 @@ pub async fn list<C: ConnectionTrait>(
             if hits >= FREQUENT_SAMPLE_HITS {
                 (false, None, true)
             } else {
-                let found = trigram_probe(conn, scope, filter, &search).await?;
+                let mark = cursor.users.as_ref();
+                let found = trigram_probe(conn, scope, filter, &search, mark, limit + 1).await?;
                 let beyond_cap = found.is_none();
                 (true, found, beyond_cap)
             }

@@ -406,17 +406,23 @@ async fn all_keys<C: ConnectionTrait>(
 }
 
 /// PostgreSQL: every listed user a term the sample found seldom matches, with their sort keys,
-/// read in one pass of the trigram index — `Some` when there are at most `SELECTIVE_MATCHES`
-/// (the page and the exact total then come from them, instead of asking the index twice),
+/// read in one pass of the trigram index (in name or email order sorted by the database, which
+/// hands over the page) — `Some` when there are at most `SELECTIVE_MATCHES` (the page and the
+/// exact total then come from them, instead of asking the index twice),
 /// `None` when there are more (then the total is known to pass the cap without counting).
 pub(super) async fn trigram_probe<C: ConnectionTrait>(
     conn: &C,
     scope: Option<Uuid>,
     filter: &Filter,
     search: &Search,
+    mark: Option<&Mark>,
+    limit: u64,
 ) -> Result<Option<Found>, DbErr> {
     let backend = conn.get_database_backend();
     let query = users_query(backend, scope, filter, search, true).into_query();
+    if matches!(filter.sort, Sort::Name | Sort::Email) {
+        return sorted_page(conn, query, filter.sort, mark, limit).await;
+    }
     Ok(all_keys(conn, query, filter.sort, SELECTIVE_MATCHES)
         .await?
         .map(Found::Keys))
