@@ -33,6 +33,7 @@ mod cursor;
 mod details;
 mod order;
 mod prefix;
+mod probe;
 mod query;
 pub use cached::{list_cached, PageKey};
 pub use cursor::{Cursor, Key, Mark};
@@ -40,6 +41,7 @@ use details::details;
 pub use details::{display_name, entity_name};
 use order::*;
 use prefix::*;
+use probe::*;
 use query::*;
 
 /// The most rows one page may have.
@@ -358,50 +360,4 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn terms_pick_their_kind_of_search() {
-        assert_eq!(search_of("  "), Search::None);
-        assert_eq!(search_of(" Ad "), Search::Prefix("ad".into()));
-        assert_eq!(search_of("LOVE"), Search::Contains("love".into()));
-        assert_eq!(search_of("Zoë"), Search::Contains("zoë".into()));
-        assert_eq!(search_of(&"x".repeat(10_000)), Search::Impossible);
-    }
-
-    #[test]
-    fn fts_phrases_quote_everything() {
-        assert_eq!(fts_phrase(r#"a"b OR c*"#), r#""a""b OR c*""#);
-        assert_eq!(prefix_pattern("a_%"), "a\\_\\%%");
-    }
-
-    #[test]
-    fn cursors_round_trip() {
-        let cursor = Cursor {
-            users: Some(Mark {
-                key: Key::Text("o'brien \"x\"".into()),
-                id: Uuid::now_v7(),
-            }),
-            invitations: Some(Mark {
-                key: Key::Time(None),
-                id: Uuid::now_v7(),
-            }),
-            users_done: false,
-            invitations_done: true,
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        assert_eq!(Cursor::decode("garbage"), None);
-    }
-
-    #[test]
-    fn merge_order_puts_never_signed_in_last() {
-        let t = Utc::now();
-        let a = (Key::Time(Some(t)), Uuid::now_v7());
-        let b = (Key::Time(None), Uuid::now_v7());
-        assert_eq!(compare(Sort::LastSignIn, &a, &b), Ordering::Less);
-        let x = (Key::Text("ada".into()), Uuid::now_v7());
-        let y = (Key::Text("bob".into()), Uuid::now_v7());
-        assert_eq!(compare(Sort::Name, &x, &y), Ordering::Less);
-    }
-}
+mod tests;
