@@ -25,8 +25,23 @@ async fn search_matches_text_literally(t: &TestDb) {
         "back@northwind.test",
     )
     .await;
+    add_user(t, "northwind", "Alan Wirth", "alan@northwind.test").await;
+    add_user(t, "northwind", "Alanw Irth", "alanw@northwind.test").await;
     let operator = acting_as(t, DEMO_OPERATOR).await;
     let found = |page: Page| names(&page);
+    // A term with a space is the text with its space: PostgreSQL finds the candidates without
+    // spaces ("nwirth" is in both names), then checks the term itself.
+    assert_eq!(
+        found(list(t, &operator, &search("n wirth")).await),
+        ["Alan Wirth"]
+    );
+    assert_eq!(
+        found(list(t, &operator, &search("NW IRTH")).await),
+        ["Alanw Irth"]
+    );
+    let short = found(list(t, &operator, &search("n w")).await);
+    assert!(short.contains(&"Alan Wirth".to_string()));
+    assert!(!short.contains(&"Alanw Irth".to_string()));
     assert_eq!(
         found(list(t, &operator, &search("BRIEN")).await),
         ["Zoë O'Brien"]

@@ -4,36 +4,22 @@
 //! "zo" counted in 1.5 ms instead of 21 ms at a million users). SQLite already walks its own
 //! covering index (m0005) and counts prefixes from the two sort indexes fast enough.
 
-use super::run_on_postgres;
-use sea_orm_migration::prelude::*;
+use super::PostgresOnly;
 
-pub struct Migration;
+pub(super) const MIGRATION: PostgresOnly = PostgresOnly {
+    name: "m0007_covering_indexes",
+    up: UP,
+    down: DOWN,
+};
 
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m0007_covering_indexes"
-    }
-}
-
-const POSTGRES_UP: &[&str] = &[
+const UP: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS ix_users_name_cover ON users (sort_name, id) \
      INCLUDE (email_normalized, status, purged_at, entity_id)",
     "CREATE INDEX IF NOT EXISTS ix_users_email_cover ON users (email_normalized, id) \
      INCLUDE (sort_name, status, purged_at, entity_id)",
 ];
 
-const POSTGRES_DOWN: &[&str] = &[
+const DOWN: &[&str] = &[
     "DROP INDEX IF EXISTS ix_users_email_cover",
     "DROP INDEX IF EXISTS ix_users_name_cover",
 ];
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        run_on_postgres(m, POSTGRES_UP).await
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        run_on_postgres(m, POSTGRES_DOWN).await
-    }
-}

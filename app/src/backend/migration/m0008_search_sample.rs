@@ -8,30 +8,16 @@
 //! (`directory::query::SAMPLE`); PostgreSQL uses a partial index only for a query that repeats
 //! its condition.
 
-use super::run_on_postgres;
-use sea_orm_migration::prelude::*;
+use super::PostgresOnly;
 
-pub struct Migration;
+pub(super) const MIGRATION: PostgresOnly = PostgresOnly {
+    name: "m0008_search_sample",
+    up: UP,
+    down: DOWN,
+};
 
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m0008_search_sample"
-    }
-}
-
-const POSTGRES_UP: &[&str] = &["CREATE INDEX IF NOT EXISTS ix_users_search_sample \
+const UP: &[&str] = &["CREATE INDEX IF NOT EXISTS ix_users_search_sample \
      ON users (sort_name) INCLUDE (email_normalized, status, purged_at, entity_id) \
      WHERE right(id::text, 2) = '00'"];
 
-const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_users_search_sample"];
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        run_on_postgres(m, POSTGRES_UP).await
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        run_on_postgres(m, POSTGRES_DOWN).await
-    }
-}
+const DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_users_search_sample"];

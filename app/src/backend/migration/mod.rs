@@ -10,6 +10,7 @@ mod m0005_prefix_indexes;
 mod m0006_cache_epoch;
 mod m0007_covering_indexes;
 mod m0008_search_sample;
+mod m0009_joined_name_trigrams;
 
 pub struct Migrator;
 
@@ -23,17 +24,43 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_user_counts::Migration),
             Box::new(m0005_prefix_indexes::Migration),
             Box::new(m0006_cache_epoch::Migration),
-            Box::new(m0007_covering_indexes::Migration),
-            Box::new(m0008_search_sample::Migration),
+            Box::new(m0007_covering_indexes::MIGRATION),
+            Box::new(m0008_search_sample::MIGRATION),
+            Box::new(m0009_joined_name_trigrams::MIGRATION),
         ]
     }
 }
 
-/// Runs raw statements on PostgreSQL only (indexes SQLite does without).
-async fn run_on_postgres(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    match m.get_database_backend() {
-        sea_orm::DbBackend::Postgres => run(m, statements).await,
-        _ => Ok(()),
+/// A migration of raw statements that runs on PostgreSQL only (indexes SQLite does without).
+struct PostgresOnly {
+    name: &'static str,
+    up: &'static [&'static str],
+    down: &'static [&'static str],
+}
+
+impl MigrationName for PostgresOnly {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PostgresOnly {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        self.run(m, self.up).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        self.run(m, self.down).await
+    }
+}
+
+impl PostgresOnly {
+    async fn run(&self, m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+        match m.get_database_backend() {
+            sea_orm::DbBackend::Postgres => run(m, statements).await,
+            _ => Ok(()),
+        }
     }
 }
 
