@@ -43,3 +43,18 @@ fn merge_order_puts_never_signed_in_last() {
     let y = (Key::Text("bob".into()), Uuid::now_v7());
     assert_eq!(compare(Sort::Name, &x, &y), Ordering::Less);
 }
+
+#[test]
+fn spaced_terms_write_the_joined_index_expression_literally() {
+    // As bound values, the space and the empty string would hide the expression of m0009's
+    // index from PostgreSQL's generic plans, which then scan the whole table.
+    let query = users_query(
+        DbBackend::Postgres,
+        None,
+        &Filter::default(),
+        &search_of("N Wirth"),
+        true,
+    );
+    let sql = DbBackend::Postgres.build(&query.into_query()).sql;
+    assert!(sql.contains(&format!("({JOINED_NAME}) LIKE $")), "{sql}");
+}
