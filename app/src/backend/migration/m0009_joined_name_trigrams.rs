@@ -5,8 +5,8 @@
 //! the trigram "nwi" and the index hands over 3,750 (12.5 ms → 5.8 ms).
 //!
 //! The expression is written out again by the query that reads the index
-//! (`directory::query::joined_name`); PostgreSQL uses an expression index only for a query that
-//! repeats it.
+//! (`directory::query::JOINED_NAME`), as literal SQL: PostgreSQL uses an expression index only
+//! for a query that repeats it, which a generic plan with bound values does not.
 
 use super::PostgresOnly;
 
