@@ -290,20 +290,35 @@ async fn add_user_with_id(
     id
 }
 
+/// Adds `count` active users named and addressed by `person(n)`, all in PostgreSQL's search
+/// sample or none; their ids in name order.
+async fn add_herd(
+    t: &TestDb,
+    sampled: bool,
+    entity_id: Uuid,
+    count: usize,
+    person: impl Fn(usize) -> (String, String),
+) -> Vec<Uuid> {
+    let mut herd = Vec::with_capacity(count);
+    for n in 0..count {
+        let (name, email) = person(n);
+        let id = add_user_with_id(t, sampled, entity_id, &name, &email).await;
+        herd.push((name.to_lowercase(), id));
+    }
+    herd.sort();
+    herd.into_iter().map(|(_, id)| id).collect()
+}
+
 async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
     demo(t).await;
     let northwind = entity_id(t, "northwind").await;
-    let mut zebras = Vec::new();
-    for n in 0..60 {
-        let name = format!("Zebra Stripe {n:02}");
-        let email = format!("stripe{n:02}@zoo.test");
-        zebras.push((
-            name.to_lowercase(),
-            add_user_with_id(t, true, northwind, &name, &email).await,
-        ));
-    }
-    zebras.sort();
-    let expected: Vec<Uuid> = zebras.iter().map(|z| z.1).collect();
+    let expected = add_herd(t, true, northwind, 60, |n| {
+        (
+            format!("Zebra Stripe {n:02}"),
+            format!("stripe{n:02}@zoo.test"),
+        )
+    })
+    .await;
     let operator = acting_as(t, DEMO_OPERATOR).await;
     let filter = Filter {
         search: "stripe".into(),
@@ -341,16 +356,10 @@ async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
 
     // A term the sample never finds, with more matches than the count cap: read whole in one
     // pass (the trigram index on PostgreSQL, FTS5 on SQLite), so the total is exact.
-    let mut okapis = Vec::new();
-    for n in 0..1_010 {
-        let name = format!("Okapi {n:04}");
-        let email = format!("okapi{n:04}@zoo.test");
-        okapis.push((
-            name.to_lowercase(),
-            add_user_with_id(t, false, northwind, &name, &email).await,
-        ));
-    }
-    okapis.sort();
+    let okapis = add_herd(t, false, northwind, 1_010, |n| {
+        (format!("Okapi {n:04}"), format!("okapi{n:04}@zoo.test"))
+    })
+    .await;
     let many = Filter {
         search: "okapi".into(),
         ..Filter::default()
@@ -358,19 +367,18 @@ async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
     let first = list(t, &operator, &many).await;
     assert_eq!(first.total, 1_010);
     assert!(first.total_exact);
-    let expected: Vec<Uuid> = okapis.iter().map(|o| o.1).collect();
-    assert_eq!(all_pages(t, &operator, &many, 200).await, expected);
+    assert_eq!(all_pages(t, &operator, &many, 200).await, okapis);
     // Their emails sort as their names do; newest first is the reverse of creation.
     let by_email = Filter {
         sort: Sort::Email,
         ..many.clone()
     };
-    assert_eq!(all_pages(t, &operator, &by_email, 300).await, expected);
+    assert_eq!(all_pages(t, &operator, &by_email, 300).await, okapis);
     let newest_first = Filter {
         sort: Sort::Created,
         ..many.clone()
     };
-    let mut reversed = expected.clone();
+    let mut reversed = okapis.clone();
     reversed.reverse();
     assert_eq!(all_pages(t, &operator, &newest_first, 300).await, reversed);
 }
