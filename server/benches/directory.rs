@@ -14,7 +14,7 @@
 use app::backend::config::Config;
 use app::backend::directory::{self, Cursor, Filter};
 use app::backend::seed::{self, DEMO_OPERATOR, DEMO_PASSWORD};
-use app::backend::sessions::SessionUser;
+use app::backend::Caller;
 use app::backend::{auth, sessions, AppState, Db};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use std::net::SocketAddr;
@@ -35,7 +35,7 @@ fn ms(d: Duration) -> String {
 }
 
 /// Runs the listing `RUNS` times per term and reports p50 and p99 over all of them.
-async fn searches(db: &Db, me: &SessionUser, kind: &str, terms: &[&str]) -> Duration {
+async fn searches(db: &Db, me: &Caller, kind: &str, terms: &[&str]) -> Duration {
     let mut all = Vec::new();
     for term in terms {
         let filter = Filter {
@@ -43,11 +43,15 @@ async fn searches(db: &Db, me: &SessionUser, kind: &str, terms: &[&str]) -> Dura
             ..Filter::default()
         };
         let now = chrono::Utc::now();
-        let first = directory::list(db.read(), me, &filter, now).await.unwrap();
+        let first = directory::list_as(db.read(), me, &filter, now)
+            .await
+            .unwrap();
         let mut times = Vec::with_capacity(RUNS);
         for _ in 0..RUNS {
             let t = Instant::now();
-            directory::list(db.read(), me, &filter, now).await.unwrap();
+            directory::list_as(db.read(), me, &filter, now)
+                .await
+                .unwrap();
             times.push(t.elapsed());
         }
         times.sort();
@@ -74,7 +78,7 @@ async fn searches(db: &Db, me: &SessionUser, kind: &str, terms: &[&str]) -> Dura
 
 /// The p50 of page 1 and of the page after `thousandth`, timed alternately so that whatever
 /// else the machine is doing in those seconds weighs on both alike.
-async fn page_times(db: &Db, me: &SessionUser, thousandth: Option<Cursor>) -> (Duration, Duration) {
+async fn page_times(db: &Db, me: &Caller, thousandth: Option<Cursor>) -> (Duration, Duration) {
     let now = chrono::Utc::now();
     let mut times = [Vec::with_capacity(RUNS), Vec::with_capacity(RUNS)];
     for _ in 0..RUNS {
@@ -84,7 +88,9 @@ async fn page_times(db: &Db, me: &SessionUser, thousandth: Option<Cursor>) -> (D
                 ..Filter::default()
             };
             let t = Instant::now();
-            directory::list(db.read(), me, &filter, now).await.unwrap();
+            directory::list_as(db.read(), me, &filter, now)
+                .await
+                .unwrap();
             times.push(t.elapsed());
         }
     }
@@ -308,7 +314,9 @@ async fn measure(label: &str, db: Db, users: usize) {
 
     let mut filter = Filter::default();
     for _ in 0..999 {
-        let page = directory::list(db.read(), &me, &filter, now).await.unwrap();
+        let page = directory::list_as(db.read(), &me, &filter, now)
+            .await
+            .unwrap();
         filter.after = page.next;
     }
     let (first, thousandth) = page_times(&db, &me, filter.after.clone()).await;

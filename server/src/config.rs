@@ -10,6 +10,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://./data/usher.db",
         global = true
     )]
@@ -18,21 +19,23 @@ pub struct Settings {
     #[arg(
         long = "addr",
         env = "LEPTOS_SITE_ADDR",
+        hide_env_values = true,
         default_value = "127.0.0.1:3000",
         global = true
     )]
     pub site_addr: String,
     /// The URL people use to reach Usher; emailed links start with it. Defaults to http://ADDR.
-    #[arg(long, env = "USHER_PUBLIC_URL", global = true)]
+    #[arg(long, env = "USHER_PUBLIC_URL", hide_env_values = true, global = true)]
     pub public_url: Option<String>,
     /// Outgoing mail server, smtp://user:pass@host:port or smtps://…; without it mail is
     /// written as .eml files under ./data/mail.
-    #[arg(long, env = "SMTP_URL", global = true)]
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
     /// Where .eml files go when there is no SMTP_URL.
     #[arg(
         long,
         env = "USHER_MAIL_DIR",
+        hide_env_values = true,
         default_value = "./data/mail",
         global = true
     )]
@@ -41,25 +44,32 @@ pub struct Settings {
     #[arg(
         long,
         env = "USHER_MAIL_FROM",
+        hide_env_values = true,
         default_value = "Usher <no-reply@usher.localhost>",
         global = true
     )]
     pub mail_from: String,
     /// Told (POST, JSON) when a user is permanently deleted, e.g. an identity provider's hook.
-    #[arg(long, env = "USHER_EXTERNAL_DIRECTORY_URL", global = true)]
+    #[arg(
+        long,
+        env = "USHER_EXTERNAL_DIRECTORY_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub external_directory_url: Option<String>,
     /// Bearer token for the external directory.
     #[arg(
         long,
         env = "USHER_EXTERNAL_DIRECTORY_TOKEN",
-        global = true,
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub external_directory_token: Option<String>,
     /// Sign-in attempts allowed per IP address per minute.
     #[arg(
         long,
         env = "USHER_SIGN_IN_PER_IP_PER_MINUTE",
+        hide_env_values = true,
         default_value = "60",
         global = true
     )]
@@ -68,6 +78,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "USHER_SESSION_IDLE_MINUTES",
+        hide_env_values = true,
         default_value = "120",
         global = true
     )]
@@ -76,6 +87,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "USHER_SESSION_MAX_HOURS",
+        hide_env_values = true,
         default_value = "12",
         global = true
     )]

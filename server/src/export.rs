@@ -2,12 +2,10 @@
 //! entity, sort), every page of them, streamed as they are read so a million rows start at once
 //! and never sit in memory together.
 
-use app::api::context::{cookie_name, token_from_cookie_header};
 use app::api::directory::parse_statuses;
 use app::backend::directory::{self, display_name, Filter, Item, Row, Sort};
-use app::backend::sessions::{self, SessionUser};
-use app::backend::{AppState, ServiceError};
-use app::domain::UserStatus;
+use app::backend::{caller, AppState, Caller, ServiceError};
+use app::domain::{Action, UserStatus};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -78,16 +76,29 @@ fn line(row: &Row) -> String {
     line
 }
 
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<SessionUser> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| token_from_cookie_header(h, cookie_name(&state.config)))?;
-    sessions::authenticate(&state.db, &state.config, &token, Utc::now())
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
+    caller::from_headers(&state.db, &state.config, headers, Utc::now())
         .await
         .ok()
         .flatten()
+}
+
+/// Exports running at once on this instance: each holds a read connection while it streams, so
+/// more would starve the pages everyone else is loading.
+const EXPORTS_AT_ONCE: usize = 2;
+
+fn export_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(EXPORTS_AT_ONCE))
+}
+
+fn busy() -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, "10")],
+        "Another export is still running. Try again when it has finished.",
+    )
+        .into_response()
 }
 
 pub async fn users_csv(
@@ -97,6 +108,15 @@ pub async fn users_csv(
 ) -> Response {
     let Some(me) = signed_in(&state, &headers).await else {
         return (StatusCode::UNAUTHORIZED, "Sign in to export users.").into_response();
+    };
+    if me.user.must_change_password {
+        return (StatusCode::FORBIDDEN, "Choose your own password first.").into_response();
+    }
+    if query.q.chars().count() > directory::MAX_SEARCH_CHARS {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "The search is too long.").into_response();
+    }
+    let Ok(slot) = export_slots().try_acquire() else {
+        return busy();
     };
     let filter = Filter {
         statuses: parse_statuses(&query.status)
@@ -110,8 +130,13 @@ pub async fn users_csv(
         limit: directory::MAX_PAGE,
     };
     let now = Utc::now();
+    let scope = match me.may_list(Action::ReadUsers, filter.entity_id) {
+        Ok(scope) => scope,
+        Err(ServiceError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return StatusCode::FORBIDDEN.into_response(),
+    };
     // The first page is read before answering, so a refusal is a proper status, not a broken file.
-    let first = match directory::list(state.db.read(), &me, &filter, now).await {
+    let first = match directory::list(state.db.read(), &scope, &filter, now).await {
         Ok(page) => page,
         Err(ServiceError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
         Err(ServiceError::Forbidden) => return StatusCode::FORBIDDEN.into_response(),
@@ -126,15 +151,18 @@ pub async fn users_csv(
         first_chunk.push_str(&line(row));
     }
     let start = (Some(Bytes::from(first_chunk)), first.next, filter);
+    // The slot is held for as long as the stream lives, and given back when it ends or the
+    // browser goes away.
+    let slot = std::sync::Arc::new(slot);
     let stream = futures_util::stream::unfold(start, move |(ready, after, mut filter)| {
-        let (state, me) = (state.clone(), me.clone());
+        let (state, scope, _slot) = (state.clone(), scope.clone(), slot.clone());
         async move {
             if let Some(chunk) = ready {
                 return Some((Ok::<Bytes, std::io::Error>(chunk), (None, after, filter)));
             }
             let cursor = after?;
             filter.after = Some(cursor);
-            match directory::list(state.db.read(), &me, &filter, now).await {
+            match directory::list(state.db.read(), &scope, &filter, now).await {
                 Ok(page) => {
                     let chunk: String = page.rows.iter().map(line).collect();
                     Some((Ok(Bytes::from(chunk)), (None, page.next, filter)))

@@ -114,6 +114,132 @@ pub async fn security_headers(
     response
 }
 
+/// The hosts this server answers for: the public URL's, and (when that is a loopback address,
+/// as in development) any loopback name on any port. A request naming another host is refused
+/// before anything runs, so a page on another site whose name was pointed at this machine (DNS
+/// rebinding) cannot talk to it with the browser's help.
+#[derive(Clone, Debug)]
+pub struct AllowedHosts {
+    public: String,
+    loopback: bool,
+}
+
+fn split_host(authority: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        // [::1]:3000
+        return match rest.split_once(']') {
+            Some((host, port)) => (host, port.strip_prefix(':')),
+            None => (authority, None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (authority, None),
+    }
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl AllowedHosts {
+    pub fn for_public_url(public_url: &str) -> Self {
+        let authority = public_url
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| u.authority().map(|a| a.as_str().to_ascii_lowercase()))
+            .unwrap_or_default();
+        let loopback = is_loopback_name(split_host(&authority).0);
+        Self {
+            public: authority,
+            loopback,
+        }
+    }
+
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        if host == self.public {
+            return true;
+        }
+        // The default port may be left out by one side and written by the other.
+        let (name, port) = split_host(&host);
+        let (public_name, public_port) = split_host(&self.public);
+        let default_port = matches!(port, None | Some("80") | Some("443"));
+        let public_default = matches!(public_port, None | Some("80") | Some("443"));
+        if name == public_name && default_port && public_default {
+            return true;
+        }
+        self.loopback && is_loopback_name(name)
+    }
+}
+
+/// Refuses a request whose `Host` is not one this server answers for (421 Misdirected Request).
+/// `/healthz` stays open to probes that address the machine directly.
+pub async fn known_host(
+    State(allowed): State<Arc<AllowedHosts>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    if request.uri().path() == "/healthz" || allowed.allows(host) {
+        return next.run(request).await;
+    }
+    tracing::warn!(host = %host.chars().take(100).collect::<String>(), "refused a request for another host");
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "This Usher answers only at its own address.",
+    )
+        .into_response()
+}
+
+/// The largest request body a path takes: a bulk invite carries a CSV file (10,000 rows), every
+/// other form a few fields. Bounded before any handler reads it, so nobody can make the server
+/// hold or parse megabytes it never needed.
+pub fn body_limit(path: &str) -> usize {
+    match path {
+        "/api/check_bulk_invite" | "/api/run_bulk_invite" => 4 << 20,
+        _ => 64 << 10,
+    }
+}
+
+fn too_large(limit: usize) -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "The request is larger than Usher takes here ({} KB).",
+            limit >> 10
+        ),
+    )
+        .into_response()
+}
+
+/// Refuses a body over `body_limit` by its `Content-Length`, and cuts off a body sent without
+/// one (chunked) when it passes the limit.
+pub async fn bounded_bodies(request: Request, next: Next) -> Response {
+    let limit = body_limit(request.uri().path());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// The origins a browser may send state-changing requests from.
 #[derive(Clone)]
 pub struct AllowedOrigins(pub Arc<Vec<String>>);
@@ -165,6 +291,30 @@ pub async fn same_origin_writes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_public_host_is_answered() {
+        let public = AllowedHosts::for_public_url("https://usher.example.com");
+        assert!(public.allows("usher.example.com"));
+        assert!(public.allows("USHER.example.com:443"));
+        assert!(!public.allows("evil.example"));
+        assert!(
+            !public.allows("127.0.0.1:3000"),
+            "no loopback aliases in production"
+        );
+        assert!(!public.allows(""));
+        let dev = AllowedHosts::for_public_url("http://127.0.0.1:3000");
+        for host in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "[::1]:8080",
+            "127.0.0.1:41234",
+        ] {
+            assert!(dev.allows(host), "{host}");
+        }
+        assert!(!dev.allows("attacker.example:3000"));
+        assert!(!dev.allows("127.0.0.1.attacker.example"));
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -1,5 +1,6 @@
 use crate::middleware::{
-    request_context, same_origin_writes, security_headers, AllowedOrigins, CspNonce,
+    bounded_bodies, known_host, request_context, same_origin_writes, security_headers,
+    AllowedHosts, AllowedOrigins, CspNonce,
 };
 use crate::workers;
 use app::backend::config::Config;
@@ -39,6 +40,7 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let origins = AllowedOrigins(Arc::new(vec![state.config.public_url.clone()]));
+    let hosts = Arc::new(AllowedHosts::for_public_url(&state.config.public_url));
     let health_routes = Router::new()
         .route("/healthz", get(health))
         .with_state(state.db.clone());
@@ -73,6 +75,8 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
             security_headers,
         ))
         .layer(CompressionLayer::new())
+        .layer(from_fn(bounded_bodies))
+        .layer(from_fn_with_state(hosts, known_host))
         .layer(from_fn(request_context))
 }
 

@@ -21,7 +21,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use super::context;
     use crate::backend::users::{self, PasswordChange};
-    let (state, me) = context::require_session().await?;
+    let (state, me) = context::require_session_for_password_change().await?;
     let form = PasswordChange {
         current: current_password,
         new: new_password,
@@ -30,6 +30,7 @@ pub async fn change_password(
     users::change_own_password(
         &state.db,
         &state.passwords,
+        &state.limiter,
         &me,
         form,
         context::meta(),

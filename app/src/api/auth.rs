@@ -61,16 +61,16 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::backend::roles;
     use crate::domain::Permission;
     Ok(context::current_session().await?.map(|(state, s)| Me {
-        can_invite: s.actor.has(Permission::InvitationsSend),
-        can_manage_users: s.actor.has(Permission::UsersManage),
-        mailbox: s.actor.operator && state.outbox.keeps_files(),
+        can_invite: s.has(Permission::InvitationsSend),
+        can_manage_users: s.has(Permission::UsersManage),
+        mailbox: s.is_operator() && state.outbox.keeps_files(),
         id: s.user.id,
         name: s.user.name.clone(),
         email: s.user.email.clone(),
         entity_name: s.entity.name.clone(),
         roles: roles::labels(&s.roles),
-        is_admin: s.actor.is_admin(),
-        is_operator: s.actor.operator,
+        is_admin: s.is_admin(),
+        is_operator: s.is_operator(),
         must_change_password: s.user.must_change_password,
     }))
 }

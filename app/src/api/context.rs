@@ -3,10 +3,9 @@
 use super::AppError;
 use crate::backend::audit::RequestMeta;
 use crate::backend::config::Config;
-use crate::backend::sessions::{self, SessionUser};
-use crate::backend::AppState;
+use crate::backend::{caller, AppState, Caller, ServiceError};
 use chrono::{DateTime, Utc};
-use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::header::{SET_COOKIE, USER_AGENT};
 use http::HeaderValue;
 use leptos::prelude::use_context;
 use std::net::IpAddr;
@@ -59,54 +58,43 @@ pub fn meta() -> RequestMeta {
     }
 }
 
-/// `__Host-` binds the cookie to this exact origin whenever it can be (it requires Secure).
-pub fn cookie_name(config: &Config) -> &'static str {
-    if config.secure_cookies {
-        "__Host-usher_session"
-    } else {
-        "usher_session"
-    }
-}
-
-/// The session token from a `Cookie` header value.
-pub fn token_from_cookie_header(header: &str, name: &str) -> Option<String> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_string())
-        .filter(|value| !value.is_empty())
-}
+pub use crate::backend::caller::{cookie_name, token_from_cookie_header};
 
 fn session_token(config: &Config) -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|header| token_from_cookie_header(header, cookie_name(config)))
+    crate::backend::caller::session_token(config, &parts()?.headers)
 }
 
-/// The signed-in person, or `None`.
-pub async fn current_session() -> Result<Option<(AppState, SessionUser)>, AppError> {
+/// The signed-in caller, or `None`, whatever their password state (`current_user`, sign-out).
+pub async fn current_session() -> Result<Option<(AppState, Caller)>, AppError> {
     let state = state()?;
-    let Some(token) = session_token(&state.config) else {
+    let Some(headers) = parts().map(|p| p.headers) else {
         return Ok(None);
     };
-    let user = sessions::authenticate(&state.db, &state.config, &token, now()).await?;
-    if user.is_none() {
+    let had_cookie = session_token(&state.config).is_some();
+    let caller = caller::from_headers(&state.db, &state.config, &headers, now()).await?;
+    if caller.is_none() && had_cookie {
         clear_session_cookie(&state.config);
     }
-    Ok(user.map(|u| (state, u)))
+    Ok(caller.map(|c| (state, c)))
 }
 
-/// The signed-in person, or a 401 that sends the browser to the sign-in page.
-pub async fn require_session() -> Result<(AppState, SessionUser), AppError> {
+/// The signed-in caller, even one who must still change a one-time password: only for
+/// changing it.
+pub async fn require_session_for_password_change() -> Result<(AppState, Caller), AppError> {
     match current_session().await? {
         Some(found) => Ok(found),
-        None => Err(crate::backend::ServiceError::Unauthenticated.into()),
+        None => Err(ServiceError::Unauthenticated.into()),
     }
+}
+
+/// The signed-in caller, or a 401 that sends the browser to the sign-in page. Someone who signed
+/// in with a one-time password gets nothing but "change it first" until they do.
+pub async fn require_session() -> Result<(AppState, Caller), AppError> {
+    let (state, caller) = require_session_for_password_change().await?;
+    if caller.user.must_change_password {
+        return Err(ServiceError::PasswordChangeRequired.into());
+    }
+    Ok((state, caller))
 }
 
 /// The raw session token of this request, for sign-out.
@@ -146,26 +134,4 @@ pub fn clear_session_cookie(config: &Config) {
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
         cookie_name(config)
     ));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::token_from_cookie_header;
-
-    #[test]
-    fn finds_the_session_cookie_among_others() {
-        let header = "theme=dark; usher_session=abc123; other=1";
-        assert_eq!(
-            token_from_cookie_header(header, "usher_session"),
-            Some("abc123".into())
-        );
-        assert_eq!(
-            token_from_cookie_header("usher_session=", "usher_session"),
-            None
-        );
-        assert_eq!(
-            token_from_cookie_header("x_usher_session=1", "usher_session"),
-            None
-        );
-    }
 }

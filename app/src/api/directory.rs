@@ -91,35 +91,33 @@ pub(crate) mod convert {
     use crate::api::time::{relative, when};
     use crate::backend::directory::{display_name, Item, Row};
     use crate::backend::entity::user;
-    use crate::backend::sessions::SessionUser;
     use crate::backend::users::lifecycle::available;
-    use crate::domain::UserStatus;
+    use crate::backend::Caller;
+    use crate::domain::{RoleKey, UserStatus};
     use chrono::{DateTime, Utc};
 
     pub fn user_row(
-        me: &SessionUser,
+        me: &Caller,
         u: &user::Model,
         entity_name: String,
-        roles: Vec<String>,
+        held: &[RoleKey],
         now: DateTime<Utc>,
     ) -> DirectoryRow {
-        use crate::domain::{authorize, Action, EntityId};
+        use crate::domain::Action;
         let status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Inactive);
-        let entity = Some(EntityId(u.entity_id));
-        let can_edit = authorize(&me.actor, Action::ManageUsers, entity).is_ok()
-            && status != UserStatus::Deleted;
+        let can_edit = me.can_act_on(Action::ManageUsers, u, held) && status != UserStatus::Deleted;
         DirectoryRow {
             contact_email: u.contact_email.clone().unwrap_or_default(),
             can_edit,
             can_reset_password: can_edit && status == UserStatus::Active && u.id != me.user.id,
             can_purge: status == UserStatus::Deleted
-                && authorize(&me.actor, Action::DeletePermanently, entity).is_ok(),
+                && me.can_act_on(Action::DeletePermanently, u, held),
             id: u.id,
             is_user: true,
             name: u.name.clone(),
             email: u.email.clone(),
             entity_name,
-            roles,
+            roles: crate::backend::roles::labels(held),
             status: status.as_str().into(),
             last_sign_in: u
                 .last_login_at
@@ -127,7 +125,7 @@ pub(crate) mod convert {
                 .unwrap_or_default(),
             last_sign_in_exact: u.last_login_at.map(when).unwrap_or_default(),
             version: u.version,
-            actions: available(me, u.id, u.entity_id, status)
+            actions: available(me, u, held)
                 .into_iter()
                 .map(|a| a.as_str().to_string())
                 .collect(),
@@ -137,21 +135,21 @@ pub(crate) mod convert {
     /// The row of a user just changed, read again with their roles and entity.
     pub async fn fresh_row(
         state: &crate::backend::AppState,
-        me: &SessionUser,
+        me: &Caller,
         user: &user::Model,
         now: DateTime<Utc>,
     ) -> Result<DirectoryRow, AppError> {
         use crate::backend::{directory, roles};
         let db = state.db.read();
-        let roles = roles::labels(&roles::roles_of(db, user.id).await?);
+        let held = roles::roles_of(db, user.id).await?;
         let entity = directory::entity_name(db, user.entity_id).await?;
-        Ok(user_row(me, user, entity, roles, now))
+        Ok(user_row(me, user, entity, &held, now))
     }
 
-    pub fn row(me: &SessionUser, row: &Row, now: DateTime<Utc>) -> DirectoryRow {
+    pub fn row(me: &Caller, row: &Row, now: DateTime<Utc>) -> DirectoryRow {
         let roles = row.roles.iter().map(|r| r.label().to_string()).collect();
         match &row.item {
-            Item::User(u) => user_row(me, u, row.entity_name.clone(), roles, now),
+            Item::User(u) => user_row(me, u, row.entity_name.clone(), &row.roles, now),
             Item::Invitation(i) => DirectoryRow {
                 id: i.id,
                 is_user: false,
@@ -262,9 +260,7 @@ pub async fn bulk_change_status(action: String, users: Vec<Seen>) -> Result<Bulk
     use crate::backend::ServiceError;
     let (state, me) = context::require_session().await?;
     // Members are refused outright; each user is then authorised on their own entity.
-    let scope = (!me.actor.operator).then_some(crate::domain::EntityId(me.entity.id));
-    crate::domain::authorize(&me.actor, crate::domain::Action::ManageUsers, scope)
-        .map_err(ServiceError::from)?;
+    me.may_list(crate::domain::Action::ManageUsers, None)?;
     let action = StatusAction::parse(&action)
         .filter(|a| *a != StatusAction::Restore)
         .ok_or_else(|| ServiceError::Conflict("Unknown action.".into()))?;

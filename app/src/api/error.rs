@@ -13,6 +13,10 @@ pub enum AppError {
     BadCredentials,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    #[error("This person has more access than you can grant, so you cannot change their account. Ask an operator.")]
+    Outranked,
+    #[error("Choose your own password first: you signed in with a one-time password. Until you change it, Usher allows only changing it and signing out.")]
+    PasswordChangeRequired,
     #[error("We could not find that. It may have been removed, or you may not have access to it.")]
     NotFound,
     #[error("Check the highlighted fields: {0}")]
@@ -25,6 +29,9 @@ pub enum AppError {
     Internal { request_id: String },
     #[error("Usher could not be reached. Check your connection and try again. ({0})")]
     Transport(String),
+    /// The request itself was malformed (a client's mistake, never the server's).
+    #[error("Usher did not understand that request. Reload the page and try again.")]
+    BadRequest,
 }
 
 impl AppError {
@@ -50,6 +57,18 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            // Arguments that do not parse came from the caller: 400, not a server error.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
+                #[cfg(feature = "ssr")]
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.set_status(http::StatusCode::BAD_REQUEST);
+                }
+                Self::BadRequest
+            }
             ServerFnErrorErr::Request(detail) | ServerFnErrorErr::Response(detail) => {
                 Self::Transport(detail)
             }
@@ -71,6 +90,8 @@ mod from_service {
                 ServiceError::BadCredentials => (401, AppError::BadCredentials),
                 ServiceError::NotFound => (404, AppError::NotFound),
                 ServiceError::Forbidden => (403, AppError::Forbidden),
+                ServiceError::Outranked => (403, AppError::Outranked),
+                ServiceError::PasswordChangeRequired => (403, AppError::PasswordChangeRequired),
                 ServiceError::Invalid(fields) => (422, AppError::Invalid(fields)),
                 ServiceError::Conflict(message) => (409, AppError::Conflict(message)),
                 ServiceError::RateLimited { retry_after_secs } => {

@@ -23,6 +23,9 @@ pub struct InvitationRow {
     pub can_revoke: bool,
     pub can_resend: bool,
     pub can_delete: bool,
+    /// Operators only: the address already belongs to a user ("Has an account in Contoso"),
+    /// so the invitation cannot be accepted. Empty otherwise.
+    pub account_elsewhere: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -105,15 +108,15 @@ mod convert {
     use crate::api::time::{relative, when};
     use crate::backend::invitations::bulk::{BulkRow, RowCheck, RowResult};
     use crate::backend::invitations::Detail;
-    use crate::backend::sessions::SessionUser;
-    use crate::domain::{authorize, Action, EntityId, InvitationStatus};
+    use crate::backend::Caller;
+    use crate::domain::{Action, InvitationStatus};
     use chrono::{DateTime, Utc};
 
-    pub fn row(me: &SessionUser, d: Detail, now: DateTime<Utc>) -> InvitationRow {
+    pub fn row(me: &Caller, d: Detail, now: DateTime<Utc>) -> InvitationRow {
         let status = d.status(now);
-        let entity = Some(EntityId(d.invitation.entity_id));
-        let may_send = authorize(&me.actor, Action::SendInvitations, entity).is_ok();
-        let may_delete = authorize(&me.actor, Action::DeleteInvitation, entity).is_ok();
+        let entity = d.invitation.entity_id;
+        let may_send = me.can(Action::SendInvitations, entity);
+        let may_delete = me.can(Action::DeleteInvitation, entity);
         use InvitationStatus::*;
         InvitationRow {
             id: d.invitation.id,
@@ -132,6 +135,7 @@ mod convert {
             can_revoke: may_send && status == Pending,
             can_resend: may_send && status != Accepted,
             can_delete: may_delete && status != Accepted,
+            account_elsewhere: String::new(),
             entity_name: d.entity_name,
         }
     }
@@ -178,12 +182,10 @@ pub(crate) async fn entity_choices(
 ) -> Result<InviteChoices, AppError> {
     use super::context;
     use crate::backend::entity::entity;
-    use crate::domain::{authorize, grantable_roles, EntityId};
     use sea_orm::{EntityTrait, QueryOrder};
     let (state, me) = context::require_session().await?;
-    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
-    authorize(&me.actor, action, scope).map_err(crate::backend::ServiceError::from)?;
-    let entities = if me.actor.operator {
+    me.may_list(action, None)?;
+    let entities = if me.is_operator() {
         entity::Entity::find()
             .order_by_asc(entity::Column::Name)
             .all(state.db.read())
@@ -192,11 +194,12 @@ pub(crate) async fn entity_choices(
         vec![me.entity.clone()]
     };
     Ok(InviteChoices {
-        choose_entity: me.actor.operator,
+        choose_entity: me.is_operator(),
         entities: entities
             .into_iter()
             .map(|e| EntityOption {
-                roles: grantable_roles(&me.actor, e.is_operator)
+                roles: me
+                    .grantable_roles(&e)
                     .into_iter()
                     .map(|r| RoleOption {
                         key: r.as_str().into(),
@@ -237,12 +240,29 @@ pub async fn list_invitations(query: InvitationQuery) -> Result<InvitationPage, 
         limit: 25,
     };
     let page = listing::list(state.db.read(), &me, &filter, now).await?;
+    let mut rows: Vec<InvitationRow> = page
+        .rows
+        .into_iter()
+        .map(|d| convert::row(&me, d, now))
+        .collect();
+    if me.is_operator() {
+        // The clash an entity admin is never told of: the address is another account's.
+        let open: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.status != "accepted")
+            .map(|r| r.email.as_str())
+            .collect();
+        let owners = listing::account_entities(state.db.read(), &open).await?;
+        for row in &mut rows {
+            if let Some(entity) = owners.get(&row.email.to_lowercase()) {
+                if row.status != "accepted" {
+                    row.account_elsewhere = format!("Has an account in {entity}");
+                }
+            }
+        }
+    }
     Ok(InvitationPage {
-        rows: page
-            .rows
-            .into_iter()
-            .map(|d| convert::row(&me, d, now))
-            .collect(),
+        rows,
         total: page.total,
         next: page.next.map(|c| c.encode()),
     })
@@ -352,6 +372,7 @@ pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
                 LinkProblem::Expired => "This invitation has expired",
                 LinkProblem::Revoked => "This invitation was revoked",
                 LinkProblem::Used => "This invitation was already accepted",
+                LinkProblem::AccountExists => "This address already has an account",
             }
             .into(),
             message: problem.message().into(),

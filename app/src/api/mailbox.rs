@@ -27,7 +27,7 @@ pub struct MailView {
 async fn require_mailbox() -> Result<crate::backend::AppState, AppError> {
     use crate::backend::ServiceError;
     let (state, me) = super::context::require_session().await?;
-    if !me.actor.operator {
+    if !me.is_operator() {
         return Err(ServiceError::Forbidden.into());
     }
     if !state.outbox.keeps_files() {
@@ -77,8 +77,10 @@ pub async fn mail_message(id: Uuid) -> Result<MailView, AppError> {
         .await
         .map_err(ServiceError::from)?
         .ok_or(ServiceError::NotFound)?;
+    // Delivered mail is read from the folder; the database keeps a body only until then.
+    let text = state.outbox.delivered_text(mail.id).await;
     Ok(MailView {
         summary: summary(&mail),
-        text: mail.body_text,
+        text: text.unwrap_or(mail.body_text),
     })
 }

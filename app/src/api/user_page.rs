@@ -35,21 +35,15 @@ pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
     use super::account::{describe_user_agent, SessionView};
     use super::context;
     use super::time::when;
-    use crate::backend::users::lifecycle::load_for;
     use crate::backend::{audit, directory, roles, sessions};
-    use crate::domain::{authorize, Action, EntityId};
+    use crate::domain::Action;
     let (state, me) = context::require_session().await?;
     let now = context::now();
     let db = state.db.read();
-    let user = load_for(db, &me, Action::ReadUsers, id).await?;
-    let roles = roles::labels(&roles::roles_of(db, id).await?);
+    let user = me.may_user(db, Action::ReadUsers, id).await?.into_target();
+    let held = roles::roles_of(db, id).await?;
     let entity = directory::entity_name(db, user.entity_id).await?;
-    let can_end_sessions = authorize(
-        &me.actor,
-        Action::ManageUsers,
-        Some(EntityId(user.entity_id)),
-    )
-    .is_ok();
+    let can_end_sessions = me.can_act_on(Action::ManageUsers, &user, &held);
     let sessions = sessions::list_for_user(db, id, &state.config, now)
         .await?
         .into_iter()
@@ -82,7 +76,7 @@ pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
         contact_email: user.contact_email.clone().unwrap_or_default(),
         created: when(user.created_at),
         updated: when(user.updated_at),
-        row: super::directory::convert::user_row(&me, &user, entity, roles, now),
+        row: super::directory::convert::user_row(&me, &user, entity, &held, now),
         sessions,
         can_end_sessions,
         audit,

@@ -84,6 +84,19 @@ impl Change {
         }
     }
 
+    /// A change to the caller's own account.
+    pub fn caller(action: &'static str, me: &super::caller::Caller) -> Self {
+        Self {
+            action,
+            entity_id: Some(me.user.entity_id),
+            target_kind: "user",
+            target_id: Some(me.user.id),
+            target_label: me.user.email.clone(),
+            before: None,
+            after: None,
+        }
+    }
+
     pub fn before(mut self, before: Value) -> Self {
         self.before = Some(before);
         self

@@ -11,9 +11,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::net::IpAddr;
 
-/// Longer input than this is refused before any hashing, so nobody can make the server hash
-/// megabytes.
-const MAX_PASSWORD_BYTES: usize = 4096;
+/// Longer input than this is refused before any work (a password is at most 1,024 characters,
+/// four bytes each at most), so nobody can make the server hash or remember megabytes.
+const MAX_PASSWORD_BYTES: usize = 4 * crate::domain::NewPassword::MAX_CHARS;
+const MAX_EMAIL_BYTES: usize = 4 * Email::MAX_LEN;
 
 pub async fn sign_in(
     state: &AppState,
@@ -29,18 +30,24 @@ pub async fn sign_in(
             .check_ip(ip, now)
             .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
     }
-    let account = email_input.trim().to_lowercase();
-    state
-        .limiter
-        .check_account(&account, now)
-        .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
-    if password.len() > MAX_PASSWORD_BYTES {
+    if email_input.len() > MAX_EMAIL_BYTES || password.len() > MAX_PASSWORD_BYTES {
         return Err(ServiceError::BadCredentials);
     }
+    let email = Email::parse(email_input).ok();
+    // The limiter counts the address as the database compares it; text that is no email
+    // address counts under one shared key, so it never grows the limiter.
+    let account = email
+        .as_ref()
+        .map(|e| e.normalized().to_string())
+        .unwrap_or_default();
+    state
+        .limiter
+        .check_account(&account, ip, now)
+        .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
 
-    let found = match Email::parse(email_input) {
-        Ok(email) => users::find_by_email(state.db.read(), &email).await?,
-        Err(_) => None,
+    let found = match &email {
+        Some(email) => users::find_by_email(state.db.read(), email).await?,
+        None => None,
     };
     let hash = found.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = state
@@ -53,11 +60,11 @@ pub async fn sign_in(
     let user = match found {
         Some(user) if password_ok && may_sign_in(&user) => user,
         _ => {
-            state.limiter.record_failure(&account, now);
+            state.limiter.record_failure(&account, ip, now);
             return Err(ServiceError::BadCredentials);
         }
     };
-    state.limiter.record_success(&account);
+    state.limiter.record_success(&account, ip);
 
     let txn = state.db.begin().await?;
     let created = sessions::create(&txn, user.id, &meta, &state.config, now).await?;

@@ -12,6 +12,12 @@ pub enum ServiceError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// The target holds more access than the caller could grant (the rank rule).
+    #[error("outranked")]
+    Outranked,
+    /// Signed in with a one-time password that has not been changed yet.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
     #[error("conflict: {0}")]

@@ -1,10 +1,12 @@
 //! Server-only code: persistence, services (one module per aggregate) and secrets handling.
 //! Every state change is one transaction that also writes its audit event.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod cache;
+pub mod caller;
 pub mod config;
 pub mod db;
 pub mod directory;
@@ -16,6 +18,8 @@ pub mod external;
 pub mod invitations;
 pub mod mail;
 pub mod migration;
+#[cfg(test)]
+mod parser_properties;
 pub mod passwords;
 pub mod rate_limit;
 pub mod roles;
@@ -25,6 +29,7 @@ pub mod sessions;
 pub mod state;
 pub mod users;
 
+pub use caller::Caller;
 pub use db::Db;
 pub use error::ServiceError;
 pub use state::AppState;

@@ -1,12 +1,13 @@
 //! Server-side sessions: the cookie holds a random token, the database only its hash.
 
 use super::audit::{self, AuditActor, AuditContext, Change, RequestMeta};
+use super::caller::Caller;
 use super::config::Config;
 use super::entity::{entity, session, user};
 use super::error::ServiceError;
 use super::secrets::{hash_token, new_token};
 use super::{roles, Db};
-use crate::domain::{Actor, EntityId, RoleKey, UserId, UserStatus};
+use crate::domain::UserStatus;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
@@ -19,32 +20,11 @@ use uuid::Uuid;
 /// How stale `last_seen_at` may get before a request writes it again.
 const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
 
-/// A signed-in person, as every server function sees them.
-#[derive(Clone, Debug)]
-pub struct SessionUser {
-    pub session_id: Uuid,
-    pub user: user::Model,
-    pub entity: entity::Model,
-    pub roles: Vec<RoleKey>,
-    pub actor: Actor,
-    /// The cache epoch this request read before anything else (see `cache`).
-    pub epoch: i64,
-}
-
-/// A session as the cache remembers it: the row as last read or touched, and its person.
+/// A session as the cache remembers it: the row as last read or touched, and its caller.
 #[derive(Debug)]
 pub struct CachedSession {
     session: session::Model,
-    user: SessionUser,
-}
-
-impl SessionUser {
-    pub fn audit(&self, meta: RequestMeta) -> AuditContext {
-        AuditContext {
-            actor: AuditActor::user(self.user.id, &self.user.email),
-            meta,
-        }
-    }
+    user: Caller,
 }
 
 pub async fn create<C: ConnectionTrait>(
@@ -98,7 +78,7 @@ pub async fn authenticate(
     config: &Config,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Option<SessionUser>, DbErr> {
+) -> Result<Option<Caller>, DbErr> {
     let epoch = db.epoch().await?;
     let token_hash = hash_token(token);
     if let Some(hit) = db.caches().sessions.get(epoch, &token_hash) {
@@ -130,7 +110,7 @@ async fn read_session(
     token_hash: &str,
     now: DateTime<Utc>,
     epoch: i64,
-) -> Result<Option<(session::Model, SessionUser)>, DbErr> {
+) -> Result<Option<(session::Model, Caller)>, DbErr> {
     // The session and its user in one round trip.
     let to_user = session::Entity::belongs_to(user::Entity)
         .from(session::Column::UserId)
@@ -173,16 +153,8 @@ async fn read_session(
             .await?;
         session.last_seen_at = now;
     }
-    let actor = Actor::from_roles(UserId(user.id), EntityId(user.entity_id), &roles);
-    let user = SessionUser {
-        session_id: session.id,
-        user,
-        entity,
-        roles,
-        actor,
-        epoch,
-    };
-    Ok(Some((session, user)))
+    let caller = Caller::new(session.id, &user, entity, roles, epoch);
+    Ok(Some((session, caller)))
 }
 
 /// The live sessions of a user, newest first.
@@ -219,7 +191,7 @@ pub async fn end_all_for_user<C: ConnectionTrait>(
 /// Ends one of the user's own sessions; another person's session is "not found".
 pub async fn end_own(
     db: &Db,
-    me: &SessionUser,
+    me: &Caller,
     session_id: Uuid,
     meta: RequestMeta,
     now: DateTime<Utc>,
@@ -234,7 +206,7 @@ pub async fn end_own(
     if ended == 0 {
         return Err(ServiceError::NotFound);
     }
-    let change = Change::user("session.ended", &me.user).before(json!({ "session": session_id }));
+    let change = Change::caller("session.ended", me).before(json!({ "session": session_id }));
     audit::record(&txn, &me.audit(meta), change, now).await?;
     txn.commit().await?;
     Ok(())
@@ -243,15 +215,16 @@ pub async fn end_own(
 /// An admin ends one session of a user (`Some`) or all of them (`None`).
 pub async fn end_for_user(
     state: &super::AppState,
-    me: &SessionUser,
+    me: &Caller,
     user_id: Uuid,
     session_id: Option<Uuid>,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<u64, ServiceError> {
-    use super::users::lifecycle::load_for;
     let txn = state.db.begin().await?;
-    let target = load_for(&txn, me, crate::domain::Action::ManageUsers, user_id).await?;
+    let target = me
+        .may_user(&txn, crate::domain::Action::ManageUsers, user_id)
+        .await?;
     let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
     if let Some(id) = session_id {
         query = query.filter(session::Column::Id.eq(id));

@@ -104,15 +104,23 @@ pub enum Denied {
     Forbidden,
 }
 
-/// Proof that `authorize` allowed an action; only `authorize` can make one, so a service that
-/// takes an `Authorized` cannot be called without the check.
+/// What `authorize` allowed; only `authorize` makes one. The access module wraps it, with the
+/// target it was decided on, in the proof every service requires (`backend::access::Authorized`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Authorized {
+pub struct Grant {
     action: Action,
     entity: Option<EntityId>,
 }
 
-impl Authorized {
+impl Grant {
+    /// What the command line is granted: it runs as the machine's operator.
+    pub fn console(action: Action) -> Self {
+        Self {
+            action,
+            entity: None,
+        }
+    }
+
     pub fn action(&self) -> Action {
         self.action
     }
@@ -137,12 +145,19 @@ pub fn grantable_roles(actor: &Actor, operator_entity: bool) -> Vec<RoleKey> {
         .collect()
 }
 
+/// Rank: whether `actor` may act on a person holding `target_roles`, that is whether every one of
+/// those roles is one the actor could grant. An Admin of the operator entity therefore cannot
+/// touch an operator, and an entity admin cannot touch an Admin. The rule follows what a role
+/// carries (`needs_promote_to_grant`, `is_global`), not its name.
+pub fn outranks_or_equals(actor: &Actor, target_roles: &[RoleKey]) -> bool {
+    target_roles.iter().all(|role| {
+        (!role.needs_promote_to_grant() || actor.has(Permission::UsersPromote))
+            && (!role.is_global() || actor.operator)
+    })
+}
+
 /// Deny by default: `target` is the entity the action touches, `None` for global actions.
-pub fn authorize(
-    actor: &Actor,
-    action: Action,
-    target: Option<EntityId>,
-) -> Result<Authorized, Denied> {
+pub fn authorize(actor: &Actor, action: Action, target: Option<EntityId>) -> Result<Grant, Denied> {
     if !actor.operator {
         match target {
             Some(entity) if entity != actor.entity_id => return Err(Denied::NotFound),
@@ -156,7 +171,7 @@ pub fn authorize(
     if !actor.has(action.required_permission()) {
         return Err(Denied::Forbidden);
     }
-    Ok(Authorized {
+    Ok(Grant {
         action,
         entity: target,
     })
@@ -243,6 +258,25 @@ mod tests {
         assert!(!a.operator);
         assert!(a.is_admin());
         assert!(!actor(&[RoleKey::MarketMaker]).is_admin());
+    }
+
+    #[test]
+    fn nobody_acts_on_more_access_than_they_could_grant() {
+        use RoleKey::*;
+        let operator_entity_admin = actor(&[Admin]);
+        let operator = actor(&[Operator]);
+        // (actor, target's roles, may act)
+        let cases = [
+            (&operator, vec![Operator], true),
+            (&operator, vec![Admin, Trader], true),
+            (&operator_entity_admin, vec![Operator], false),
+            (&operator_entity_admin, vec![Admin], false),
+            (&operator_entity_admin, vec![Trader, CreditOfficer], true),
+            (&operator_entity_admin, vec![], true),
+        ];
+        for (who, target, want) in cases {
+            assert_eq!(outranks_or_equals(who, &target), want, "{target:?}");
+        }
     }
 
     #[test]

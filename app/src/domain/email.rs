@@ -26,7 +26,8 @@ impl Email {
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }
-        if trimmed.chars().count() > Self::MAX_LEN {
+        // By bytes first (at most four a character), so a long input costs nothing to refuse.
+        if trimmed.len() > 4 * Self::MAX_LEN || trimmed.chars().count() > Self::MAX_LEN {
             return Err(EmailError::TooLong);
         }
         let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailError::Malformed)?;

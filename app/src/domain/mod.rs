@@ -11,7 +11,7 @@ pub mod password;
 pub mod permission;
 pub mod status;
 
-pub use authorize::{authorize, grantable_roles, Action, Actor, Authorized, Denied};
+pub use authorize::{authorize, grantable_roles, outranks_or_equals, Action, Actor, Denied, Grant};
 pub use email::Email;
 pub use field_errors::FieldErrors;
 pub use ids::{EntityId, UserId};

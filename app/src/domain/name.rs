@@ -22,7 +22,7 @@ impl PersonName {
         if trimmed.is_empty() {
             return Err(NameError::Empty);
         }
-        if trimmed.chars().count() > Self::MAX_LEN {
+        if trimmed.len() > 4 * Self::MAX_LEN || trimmed.chars().count() > Self::MAX_LEN {
             return Err(NameError::TooLong);
         }
         if trimmed.chars().any(char::is_control) {

@@ -24,6 +24,9 @@ impl NewPassword {
 
     /// `personal` holds what must not be the password (the email, the name).
     pub fn parse(input: &str, personal: &[&str]) -> Result<Self, PasswordError> {
+        if input.len() > 4 * Self::MAX_CHARS {
+            return Err(PasswordError::TooLong);
+        }
         let count = input.chars().count();
         if count < Self::MIN_CHARS {
             return Err(PasswordError::TooShort);

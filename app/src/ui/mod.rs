@@ -110,6 +110,15 @@ fn SignedInLayout() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 match me.await {
+                    Ok(
+                        Some(me),
+                    ) if me.must_change_password
+                        && location.pathname.get_untracked() != "/account" => {
+                        // Until a one-time password is changed the server refuses everything
+                        // else, so the only page is the one that changes it.
+                        view! { <Redirect path="/account" /> }
+                            .into_any()
+                    }
                     Ok(Some(me)) => {
                         let must_change = me.must_change_password;
                         provide_context(me.clone());

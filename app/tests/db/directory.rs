@@ -4,13 +4,13 @@
 use crate::invitation_support::entity_id;
 use crate::support::prelude::*;
 use app::backend::directory::{self, Cursor, Filter, Item, Page, Sort};
-use app::backend::sessions::SessionUser;
 use app::backend::users::NewUser;
+use app::backend::Caller;
 use app::domain::PersonName;
 use uuid::Uuid;
 
-pub(crate) async fn list(t: &TestDb, me: &SessionUser, filter: &Filter) -> Page {
-    directory::list(t.db.read(), me, filter, Utc::now())
+pub(crate) async fn list(t: &TestDb, me: &Caller, filter: &Filter) -> Page {
+    directory::list_as(t.db.read(), me, filter, Utc::now())
         .await
         .unwrap()
 }
@@ -28,12 +28,7 @@ pub(crate) fn names(page: &Page) -> Vec<String> {
 }
 
 /// Every row of `filter`, page by page with `limit` rows a page.
-pub(crate) async fn all_pages(
-    t: &TestDb,
-    me: &SessionUser,
-    filter: &Filter,
-    limit: u64,
-) -> Vec<Uuid> {
+pub(crate) async fn all_pages(t: &TestDb, me: &Caller, filter: &Filter, limit: u64) -> Vec<Uuid> {
     let mut filter = Filter {
         limit,
         ..filter.clone()
@@ -110,7 +105,7 @@ async fn operators_see_everyone_and_entity_admins_their_own(t: &TestDb) {
         .iter()
         .all(|r| r.entity_name == "Northwind Trading"));
     let contoso = entity_id(t, "contoso").await;
-    let other = directory::list(
+    let other = directory::list_as(
         t.db.read(),
         &admin,
         &Filter {
@@ -123,7 +118,7 @@ async fn operators_see_everyone_and_entity_admins_their_own(t: &TestDb) {
     assert!(matches!(other, Err(ServiceError::NotFound)));
 
     let member = acting_as(t, DEMO_MEMBER).await;
-    let refused = directory::list(t.db.read(), &member, &Filter::default(), Utc::now()).await;
+    let refused = directory::list_as(t.db.read(), &member, &Filter::default(), Utc::now()).await;
     assert!(matches!(refused, Err(ServiceError::Forbidden)));
 }
 db_test!(operators_see_everyone_and_entity_admins_their_own);
@@ -208,7 +203,7 @@ async fn keyset_pages_cover_every_row_once_in_every_sort(t: &TestDb) {
 db_test!(keyset_pages_cover_every_row_once_in_every_sort);
 
 /// The directory's total (no search) against a count of the users themselves.
-async fn assert_totals_match(t: &TestDb, me: &SessionUser, entity: Option<Uuid>) {
+async fn assert_totals_match(t: &TestDb, me: &Caller, entity: Option<Uuid>) {
     let statuses = [
         UserStatus::Active,
         UserStatus::Inactive,

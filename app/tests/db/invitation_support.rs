@@ -4,7 +4,7 @@ use crate::support::prelude::*;
 use app::backend::entity::outgoing_mail;
 use app::backend::invitations::accept::{self, AcceptForm, LinkProblem};
 use app::backend::invitations::{self, InviteForm, Invited};
-use app::backend::sessions::SessionUser;
+use app::backend::Caller;
 use sea_orm::QueryOrder;
 
 pub async fn entity_id(t: &TestDb, slug: &str) -> uuid::Uuid {
@@ -39,7 +39,7 @@ pub async fn tokens_mailed_to(t: &TestDb, to: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn invite(t: &TestDb, me: &SessionUser, email: &str, slug: &str) -> invitation::Model {
+pub async fn invite(t: &TestDb, me: &Caller, email: &str, slug: &str) -> invitation::Model {
     let entity = entity_id(t, slug).await;
     match invitations::invite(
         &t.state(),

@@ -5,7 +5,7 @@ use crate::support::prelude::*;
 use app::backend::entity::outgoing_mail;
 use app::backend::invitations::accept::{self, LinkProblem};
 use app::backend::invitations::{self, InviteForm, Invited};
-use app::backend::sessions::SessionUser;
+use app::backend::Caller;
 
 db_test!(invite_queues_branded_mail_with_a_link_and_stores_only_the_hash);
 async fn invite_queues_branded_mail_with_a_link_and_stores_only_the_hash(t: &TestDb) {
@@ -49,7 +49,7 @@ async fn invite_checks_every_field_on_the_server(t: &TestDb) {
     let admin = acting_as(t, DEMO_ADMIN).await;
     let operator = acting_as(t, DEMO_OPERATOR).await;
     let northwind = entity_id(t, "northwind").await;
-    let run = |me: SessionUser, f: InviteForm| {
+    let run = |me: Caller, f: InviteForm| {
         let state = state.clone();
         async move {
             invitations::invite(&state, &me, f, meta(), Utc::now())

@@ -222,7 +222,7 @@ pub async fn set_status(
 }
 
 /// A signed-in demo person, as server functions see them.
-pub async fn acting_as(t: &TestDb, email: &str) -> app::backend::sessions::SessionUser {
+pub async fn acting_as(t: &TestDb, email: &str) -> app::backend::Caller {
     let token = sign_in(t, email, seed::DEMO_PASSWORD).await.unwrap();
     app::backend::sessions::authenticate(&t.db, &t.state().config, &token, Utc::now())
         .await

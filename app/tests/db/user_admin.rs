@@ -2,10 +2,10 @@
 
 use crate::invitation_support::{entity_id, tokens_mailed_to};
 use crate::support::prelude::*;
-use app::backend::sessions::SessionUser;
 use app::backend::users::edit::{edit, EditForm};
 use app::backend::users::manage::{create, CreateForm};
 use app::backend::users::reset::{self, Link};
+use app::backend::Caller;
 
 const NEW_PASSWORD: &str = "violet kettle across ninety meadows";
 
@@ -43,7 +43,7 @@ async fn edit_form(t: &TestDb, email: &str) -> EditForm {
     }
 }
 
-async fn save(t: &TestDb, me: &SessionUser, form: EditForm) -> Result<user::Model, ServiceError> {
+async fn save(t: &TestDb, me: &Caller, form: EditForm) -> Result<user::Model, ServiceError> {
     edit(&t.state(), me, form, meta(), Utc::now()).await
 }
 

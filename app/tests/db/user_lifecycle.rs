@@ -4,12 +4,12 @@
 use crate::invitation_support::entity_id;
 use crate::support::prelude::*;
 use app::backend::directory::{self, Filter, Item};
-use app::backend::sessions::SessionUser;
 use app::backend::users::lifecycle::{change_status, StatusAction};
+use app::backend::Caller;
 
 async fn act(
     t: &TestDb,
-    me: &SessionUser,
+    me: &Caller,
     who: &str,
     action: StatusAction,
 ) -> Result<user::Model, ServiceError> {
@@ -26,13 +26,13 @@ async fn act(
     .await
 }
 
-async fn listed(t: &TestDb, me: &SessionUser, statuses: Vec<UserStatus>, email: &str) -> bool {
+async fn listed(t: &TestDb, me: &Caller, statuses: Vec<UserStatus>, email: &str) -> bool {
     let filter = Filter {
         statuses,
         search: email.into(),
         ..Filter::default()
     };
-    directory::list(t.db.read(), me, &filter, Utc::now())
+    directory::list_as(t.db.read(), me, &filter, Utc::now())
         .await
         .unwrap()
         .rows
@@ -154,31 +154,52 @@ db_test!(scope_self_and_stale_versions_are_refused);
 
 async fn the_last_operator_stays(t: &TestDb) {
     demo(t).await;
-    // An Admin of the operator entity may manage its users, but not remove the last operator.
-    let platform = entity_id(t, "operators").await;
-    let txn = t.db.begin().await.unwrap();
-    users::insert(
-        &txn,
-        users::NewUser {
-            entity_id: platform,
-            name: app::domain::PersonName::parse("Pat Platform").unwrap(),
-            email: Email::parse("pat@usher.test").unwrap(),
-            contact_email: None,
-            roles: vec![RoleKey::Admin],
-            status: UserStatus::Active,
-            password_hash: Some(user_by_email(t, DEMO_OPERATOR).await.password_hash.unwrap()),
-            must_change_password: false,
-        },
-        &AuditContext::system("test"),
+    // An Admin of the operator entity may manage its users, but never touch an operator (rank).
+    bootstrap::create_admin(
+        &t.db,
+        "pat@usher.test",
+        "Pat Platform",
+        Some("operators"),
+        Some(DEMO_PASSWORD.into()),
         Utc::now(),
     )
     .await
     .unwrap();
-    txn.commit().await.unwrap();
     let pat = acting_as(t, "pat@usher.test").await;
     let refused = act(t, &pat, DEMO_OPERATOR, StatusAction::Deactivate).await;
     assert!(
-        matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("last active operator"))
+        matches!(refused, Err(ServiceError::Outranked)),
+        "{refused:?}"
+    );
+    // Two operators deactivate each other at the same moment: one wins, and the other is told
+    // that the last operator stays (a lock, not a read-then-write check, on PostgreSQL too).
+    bootstrap::create_admin(
+        &t.db,
+        "second.operator@usher.test",
+        "Second Operator",
+        None,
+        Some(DEMO_PASSWORD.into()),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let first = acting_as(t, DEMO_OPERATOR).await;
+    let second = acting_as(t, "second.operator@usher.test").await;
+    let (a, b) = tokio::join!(
+        act(
+            t,
+            &first,
+            "second.operator@usher.test",
+            StatusAction::Deactivate
+        ),
+        act(t, &second, DEMO_OPERATOR, StatusAction::Deactivate),
+    );
+    let won = [a.is_ok(), b.is_ok()];
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{a:?} / {b:?}");
+    let lost = if a.is_err() { a } else { b };
+    assert!(
+        matches!(&lost, Err(ServiceError::Conflict(m)) if m.contains("last active operator")),
+        "{lost:?}"
     );
 }
 db_test!(the_last_operator_stays);

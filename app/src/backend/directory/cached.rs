@@ -2,7 +2,7 @@
 
 use super::query::scope;
 use super::{list, Filter, Page};
-use crate::backend::sessions::SessionUser;
+use crate::backend::Caller;
 use crate::backend::{Db, ServiceError};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
@@ -24,12 +24,14 @@ const PAGE_FRESH: TimeDelta = TimeDelta::seconds(1);
 /// request read before any other read, so a page built from it is never newer than it claims.
 pub async fn list_cached(
     db: &Db,
-    me: &SessionUser,
+    me: &Caller,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Arc<Page>, ServiceError> {
+    super::check_search(&filter.search)?;
+    let scope = scope(me, filter)?;
     let key = PageKey {
-        scope: scope(me, filter)?,
+        scope: *scope,
         filter: filter.clone(),
     };
     if let Some((built, page)) = db.caches().pages.get(me.epoch, &key) {
@@ -37,7 +39,7 @@ pub async fn list_cached(
             return Ok(page);
         }
     }
-    let page = Arc::new(list(db.read(), me, filter, now).await?);
+    let page = Arc::new(list(db.read(), &scope, filter, now).await?);
     db.caches().pages.put(me.epoch, key, (now, page.clone()));
     Ok(page)
 }

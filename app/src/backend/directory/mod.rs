@@ -12,11 +12,12 @@
 //! tells the two apart by counting the term in its FTS5 index, PostgreSQL in a fixed sample of
 //! one user in 256 (m0008).
 
+use super::access::{Authorized, Scope};
 use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
 use super::invitations::listing::contains_pattern;
-use super::sessions::SessionUser;
-use crate::domain::{authorize, Action, EntityId, RoleKey, UserStatus};
+use super::Caller;
+use crate::domain::{Action, RoleKey, UserStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
@@ -46,6 +47,20 @@ use query::*;
 
 /// The most rows one page may have.
 pub const MAX_PAGE: u64 = 200;
+/// The longest search looked for; a longer one is refused before any work.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Refuses a search longer than `MAX_SEARCH_CHARS`, next to the search field.
+pub fn check_search(search: &str) -> Result<(), ServiceError> {
+    if search.len() > MAX_SEARCH_CHARS && search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(crate::domain::FieldErrors::single(
+            "q",
+            format!("Search for at most {MAX_SEARCH_CHARS} characters."),
+        )
+        .into());
+    }
+    Ok(())
+}
 /// Pending invitations are counted up to this many; beyond it the directory says "more than".
 pub const COUNT_CAP: u64 = 10_000;
 /// A search's total is counted up to this many: a longer search narrows before anyone pages
@@ -156,14 +171,28 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-pub async fn list<C: ConnectionTrait>(
+/// `list` for `me`, asking for the scope first (reads outside a request: tests, benches).
+pub async fn list_as<C: ConnectionTrait>(
     conn: &C,
-    me: &SessionUser,
+    me: &Caller,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Page, ServiceError> {
+    let scope = me.may_list(Action::ReadUsers, filter.entity_id)?;
+    list(conn, &scope, filter, now).await
+}
+
+/// One page of the directory, in the scope the caller was granted (`Caller::may_list` with
+/// `Action::ReadUsers`): the proof is the only way to say which entities a page may show.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Authorized<Scope>,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<Page, ServiceError> {
+    check_search(&filter.search)?;
     let backend = conn.get_database_backend();
-    let scope = scope(me, filter)?;
+    let scope: Option<Uuid> = **scope;
     let search = search_of(&filter.search);
     let limit = filter.limit.clamp(1, MAX_PAGE);
     let cursor = filter.after.clone().unwrap_or_default();

@@ -234,13 +234,8 @@ pub(super) fn fts_matches(
 }
 
 /// The viewer's scope: the entity they may list, or `None` for an operator's "all entities".
-pub(super) fn scope(me: &SessionUser, filter: &Filter) -> Result<Option<Uuid>, ServiceError> {
-    let scope = match (me.actor.operator, filter.entity_id) {
-        (true, chosen) => chosen,
-        (false, chosen) => Some(chosen.unwrap_or(me.entity.id)),
-    };
-    authorize(&me.actor, Action::ReadUsers, scope.map(EntityId))?;
-    Ok(scope)
+pub(super) fn scope(me: &Caller, filter: &Filter) -> Result<Authorized<Scope>, ServiceError> {
+    me.may_list(Action::ReadUsers, filter.entity_id)
 }
 
 pub(super) fn users_query(

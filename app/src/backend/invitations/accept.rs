@@ -24,6 +24,8 @@ pub enum LinkProblem {
     Expired,
     Revoked,
     Used,
+    /// The address already has an account (in another entity: an admin could not be told).
+    AccountExists,
 }
 
 impl LinkProblem {
@@ -33,6 +35,7 @@ impl LinkProblem {
             Self::Expired => "This invitation has expired. Invitations are valid for 7 days; ask the admin who invited you to resend it.",
             Self::Revoked => "This invitation was withdrawn by an admin. If you still need access, ask them to resend it.",
             Self::Used => "This invitation has already been accepted. Sign in with the email address it was sent to.",
+            Self::AccountExists => "This email address already has an Usher account, so this invitation cannot make another one. Sign in with it if it is yours, or ask the admin who invited you to contact your operator, who can see why.",
         }
     }
 }
@@ -60,6 +63,13 @@ async fn by_token<C: ConnectionTrait>(
         .await
 }
 
+async fn has_account<C: ConnectionTrait>(conn: &C, inv: &invitation::Model) -> Result<bool, DbErr> {
+    match Email::parse(&inv.email) {
+        Ok(email) => Ok(users::find_by_email(conn, &email).await?.is_some()),
+        Err(_) => Ok(false),
+    }
+}
+
 fn problem_of(inv: &invitation::Model, now: DateTime<Utc>) -> Option<LinkProblem> {
     match stored_status(inv, now) {
         InvitationStatus::Pending => None,
@@ -81,6 +91,9 @@ pub async fn look_up(
     };
     if let Some(problem) = problem_of(&inv, now) {
         return Ok(Err(problem));
+    }
+    if has_account(conn, &inv).await? {
+        return Ok(Err(LinkProblem::AccountExists));
     }
     let detail = super::listing::detail(conn, inv).await?;
     Ok(Ok(Offer {
@@ -119,6 +132,9 @@ pub async fn accept(
         .ok_or(link_error(LinkProblem::Unknown))?;
     if let Some(problem) = problem_of(&inv, now) {
         return Err(link_error(problem));
+    }
+    if has_account(state.db.read(), &inv).await? {
+        return Err(link_error(LinkProblem::AccountExists));
     }
     let mut errors = FieldErrors::new();
     let name = errors.check("name", PersonName::parse(&form.name));
@@ -180,12 +196,7 @@ pub async fn accept(
     }
     let user = match users::insert(&txn, new, &ctx, now).await {
         Ok(user) => user,
-        Err(ServiceError::Invalid(_)) => {
-            return Err(ServiceError::Invalid(FieldErrors::single(
-                TOKEN_FIELD,
-                "An account with this email address already exists. Sign in instead.",
-            )))
-        }
+        Err(ServiceError::Invalid(_)) => return Err(link_error(LinkProblem::AccountExists)),
         Err(other) => return Err(other),
     };
     invitation::Entity::update_many()

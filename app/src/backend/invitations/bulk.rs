@@ -6,16 +6,17 @@
 use super::{
     active, after_commit, change, check_roles, new_invitation, resend_on, role_rows, snapshot,
 };
+use crate::backend::access::InvitationAction;
 use crate::backend::audit::{self, RequestMeta};
 use crate::backend::entity::{entity, invitation, invitation_role, user};
 use crate::backend::error::{is_unique_violation, ServiceError};
 use crate::backend::mail;
-use crate::backend::sessions::SessionUser;
 use crate::backend::AppState;
-use crate::domain::{authorize, Action, Email, EntityId, RoleKey};
+use crate::backend::Caller;
+use crate::domain::{Action, Email, RoleKey};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The most rows one file may have.
@@ -123,13 +124,13 @@ pub struct Checked {
 }
 
 fn resolve(
-    me: &SessionUser,
+    me: &Caller,
     entities: &[entity::Model],
     row: &BulkRow,
 ) -> Result<(Email, entity::Model, Vec<RoleKey>), String> {
     let email = Email::parse(&row.email).map_err(|e| e.to_string())?;
     let wanted = row.entity.trim().to_lowercase();
-    let entity = if !me.actor.operator {
+    let entity = if !me.is_operator() {
         if !wanted.is_empty()
             && wanted != me.entity.slug.to_lowercase()
             && wanted != me.entity.name.to_lowercase()
@@ -158,11 +159,10 @@ fn resolve(
 /// Says per row what `run` would do, reading only.
 pub async fn check<C: ConnectionTrait>(
     conn: &C,
-    me: &SessionUser,
+    me: &Caller,
     rows: Vec<BulkRow>,
 ) -> Result<Vec<Checked>, ServiceError> {
-    let scope = (!me.actor.operator).then_some(EntityId(me.entity.id));
-    authorize(&me.actor, Action::SendInvitations, scope)?;
+    me.may_list(Action::SendInvitations, None)?;
     let entities = entity::Entity::find().all(conn).await?;
     let mut seen: HashMap<(Uuid, String), u64> = HashMap::new();
     let mut checked: Vec<Checked> = rows
@@ -203,7 +203,11 @@ pub async fn check<C: ConnectionTrait>(
     let (users, pending) = existing(conn, &emails).await?;
     for c in &mut checked {
         if let Some((email, entity, _)) = &c.resolved {
-            if users.contains(email.normalized()) {
+            // Another entity's user is nobody an entity admin may hear of: invited as fresh.
+            let known = users
+                .get(email.normalized())
+                .is_some_and(|owner| me.is_operator() || *owner == entity.id);
+            if known {
                 c.check = RowCheck::AlreadyUser;
             } else if let Some(id) = pending.get(&(entity.id, email.normalized().to_string())) {
                 c.check = RowCheck::Resend(*id);
@@ -213,19 +217,20 @@ pub async fn check<C: ConnectionTrait>(
     Ok(checked)
 }
 
-/// Emails that belong to users, and pending invitations by (entity, email), in chunked queries.
+/// The entity of each email that belongs to a user, and pending invitations by (entity, email),
+/// in chunked queries.
 async fn existing<C: ConnectionTrait>(
     conn: &C,
     emails: &[String],
-) -> Result<(HashSet<String>, HashMap<(Uuid, String), Uuid>), DbErr> {
-    let mut users = HashSet::new();
+) -> Result<(HashMap<String, Uuid>, HashMap<(Uuid, String), Uuid>), DbErr> {
+    let mut users = HashMap::new();
     let mut pending = HashMap::new();
     for chunk in emails.chunks(500) {
         let found = user::Entity::find()
             .filter(user::Column::EmailNormalized.is_in(chunk.iter().cloned()))
             .all(conn)
             .await?;
-        users.extend(found.into_iter().map(|u| u.email_normalized));
+        users.extend(found.into_iter().map(|u| (u.email_normalized, u.entity_id)));
         let invitations = invitation::Entity::find()
             .filter(invitation::Column::EmailNormalized.is_in(chunk.iter().cloned()))
             .filter(invitation::Column::Status.eq("pending"))
@@ -243,7 +248,7 @@ async fn existing<C: ConnectionTrait>(
 /// Invites (or resends to) a chunk of rows in one transaction; returns a result per row.
 pub async fn run(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     rows: Vec<BulkRow>,
     meta: RequestMeta,
     now: DateTime<Utc>,
@@ -266,7 +271,7 @@ pub async fn run(
 
 async fn run_once(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     rows: Vec<BulkRow>,
     meta: RequestMeta,
     now: DateTime<Utc>,
@@ -289,11 +294,11 @@ async fn run_once(
                 RowResult::Invited
             }
             (RowCheck::Resend(id), Some((_, entity, _))) => {
-                let inv = invitation::Entity::find_by_id(*id)
-                    .one(&txn)
-                    .await?
-                    .ok_or(ServiceError::NotFound)?;
-                match resend_on(&txn, state, me, &entity, inv, &ctx, now).await {
+                let resent = match me.may_invitation(&txn, InvitationAction::Resend, *id).await {
+                    Ok(inv) => resend_on(&txn, state, me, &entity, inv, &ctx, now).await,
+                    Err(refused) => Err(refused),
+                };
+                match resent {
                     Ok((_, event, mail)) => {
                         events.push(event);
                         mails.push(mail);

@@ -3,28 +3,23 @@
 //! offered as Resend instead.
 
 use super::*;
+use crate::backend::access::Authorized;
 
 /// The entity an invitation goes to: the operator's choice, or the admin's own entity.
 async fn target_entity<C: ConnectionTrait>(
     conn: &C,
-    me: &SessionUser,
+    me: &Caller,
     chosen: Option<Uuid>,
-) -> Result<entity::Model, ServiceError> {
-    let id = match chosen {
-        Some(id) => id,
-        None if me.actor.operator => {
-            return Err(FieldErrors::single("entity", "Choose the entity to invite into.").into())
-        }
-        None => me.entity.id,
-    };
-    authorize(&me.actor, Action::SendInvitations, Some(EntityId(id)))?;
-    find_entity(conn, id).await?.ok_or(ServiceError::NotFound)
+) -> Result<Authorized<entity::Model>, ServiceError> {
+    me.may_in_entity(conn, Action::SendInvitations, chosen)
+        .await?
+        .ok_or_else(|| FieldErrors::single("entity", "Choose the entity to invite into.").into())
 }
 
 /// Builds a fresh invitation row (status pending, a new token) and its mail.
 pub(crate) fn new_invitation(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     entity: &entity::Model,
     email: &Email,
     roles: &[RoleKey],
@@ -62,7 +57,7 @@ pub(crate) fn new_invitation(
 /// Invite User.
 pub async fn invite(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     form: InviteForm,
     meta: RequestMeta,
     now: DateTime<Utc>,
@@ -93,7 +88,7 @@ pub async fn invite(
         entity.expect("checked"),
         roles.expect("checked"),
     );
-    if users::find_by_email(db.read(), &email).await?.is_some() {
+    if meets_known_user(db.read(), me, entity.id, &email).await? {
         return Err(FieldErrors::single("email", ALREADY_A_USER).into());
     }
 
@@ -133,7 +128,7 @@ pub async fn invite(
     after_commit(state, vec![event], true);
     Ok(Invited::Created(Detail {
         invitation: model,
-        entity_name: entity.name,
+        entity_name: entity.into_target().name,
         inviter_name: Some(me.user.name.clone()),
         roles,
     }))

@@ -2,43 +2,25 @@
 //! racing Accept, Revoke or Resend finds nothing to change and is told so.
 
 use super::*;
+use crate::backend::access::{Authorized, InvitationAction};
 
 fn transition(error: TransitionError) -> ServiceError {
     ServiceError::Conflict(error.to_string())
 }
 
-/// Loads an invitation the actor may act on; another entity's reads as not found.
-async fn load_for<C: ConnectionTrait>(
-    conn: &C,
-    me: &SessionUser,
-    action: Action,
-    id: Uuid,
-) -> Result<invitation::Model, ServiceError> {
-    let inv = invitation::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    authorize(&me.actor, action, Some(EntityId(inv.entity_id)))?;
-    Ok(inv)
-}
-
-async fn roles_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Vec<RoleKey>, DbErr> {
-    Ok(listing::roles_by_invitation(conn, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default())
-}
-
 /// Revoke: pending only; the link stops working at once.
 pub async fn revoke(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     id: Uuid,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<Detail, ServiceError> {
     let txn = state.db.begin().await?;
-    let inv = load_for(&txn, me, Action::SendInvitations, id).await?;
+    let inv = me
+        .may_invitation(&txn, InvitationAction::Revoke, id)
+        .await?
+        .into_target();
     decide(stored(&inv), inv.expires_at, Command::Revoke, now).map_err(transition)?;
     let updated = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value("revoked"))
@@ -85,13 +67,15 @@ async fn reload<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<invitation::Mo
 /// again. Always the same record.
 pub async fn resend(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     id: Uuid,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<Detail, ServiceError> {
     let txn = state.db.begin().await?;
-    let inv = load_for(&txn, me, Action::SendInvitations, id).await?;
+    let inv = me
+        .may_invitation(&txn, InvitationAction::Resend, id)
+        .await?;
     let entity = find_entity(&txn, inv.entity_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -110,9 +94,9 @@ pub async fn resend(
 pub(crate) async fn resend_on<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     entity: &entity::Model,
-    inv: invitation::Model,
+    inv: Authorized<invitation::Model>,
     ctx: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<(invitation::Model, AdminEvent, Mail), ServiceError> {
@@ -126,7 +110,7 @@ pub(crate) async fn resend_on<C: ConnectionTrait>(
         ));
     };
     let email = Email::parse(&inv.email).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    if users::find_by_email(conn, &email).await?.is_some() {
+    if meets_known_user(conn, me, inv.entity_id, &email).await? {
         return Err(ServiceError::Conflict(ALREADY_A_USER.into()));
     }
     let roles = roles_of(conn, inv.id).await?;
@@ -191,13 +175,16 @@ pub(crate) async fn resend_on<C: ConnectionTrait>(
 /// Delete: pending or revoked, operators only; a hard delete, kept in the audit log.
 pub async fn delete(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     id: Uuid,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let txn = state.db.begin().await?;
-    let inv = load_for(&txn, me, Action::DeleteInvitation, id).await?;
+    let inv = me
+        .may_invitation(&txn, InvitationAction::Delete, id)
+        .await?
+        .into_target();
     decide(stored(&inv), inv.expires_at, Command::Delete, now).map_err(transition)?;
     let roles = roles_of(&txn, id).await?;
     invitation_role::Entity::delete_many()

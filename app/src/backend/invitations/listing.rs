@@ -4,8 +4,8 @@
 use super::Detail;
 use crate::backend::entity::{entity, invitation, invitation_role, user};
 use crate::backend::error::ServiceError;
-use crate::backend::sessions::SessionUser;
-use crate::domain::{authorize, Action, EntityId, InvitationStatus, RoleKey};
+use crate::backend::Caller;
+use crate::domain::{Action, InvitationStatus, RoleKey};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
@@ -77,18 +77,15 @@ pub fn contains_pattern(text: &str) -> String {
 }
 
 fn filtered(
-    me: &SessionUser,
+    me: &Caller,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Select<invitation::Entity>, ServiceError> {
     use invitation::Column as C;
-    let scope = match (me.actor.operator, filter.entity_id) {
-        (true, chosen) => chosen,
-        (false, chosen) => Some(chosen.unwrap_or(me.entity.id)),
-    };
-    authorize(&me.actor, Action::SendInvitations, scope.map(EntityId))?;
+    crate::backend::directory::check_search(&filter.search)?;
+    let scope = me.may_list(Action::SendInvitations, filter.entity_id)?;
     let mut query = invitation::Entity::find();
-    if let Some(entity) = scope {
+    if let Some(entity) = *scope {
         query = query.filter(C::EntityId.eq(entity));
     }
     query = match filter.status {
@@ -119,7 +116,7 @@ fn filtered(
 
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
-    me: &SessionUser,
+    me: &Caller,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Page, ServiceError> {
@@ -261,4 +258,38 @@ mod tests {
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("garbage"), None);
     }
+}
+
+/// The entity name of each of `emails` that belongs to a user, by normalised email: the clash
+/// operators see on the Invitations page.
+pub async fn account_entities<C: ConnectionTrait>(
+    conn: &C,
+    emails: &[&str],
+) -> Result<HashMap<String, String>, DbErr> {
+    let normalized: Vec<String> = emails
+        .iter()
+        .filter_map(|e| crate::domain::Email::parse(e).ok())
+        .map(|e| e.normalized().to_string())
+        .collect();
+    if normalized.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::EmailNormalized.is_in(normalized))
+        .all(conn)
+        .await?;
+    let names: HashMap<Uuid, String> = entity::Entity::find()
+        .filter(entity::Column::Id.is_in(found.iter().map(|u| u.entity_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|u| {
+            let name = names.get(&u.entity_id).cloned().unwrap_or_default();
+            (u.email_normalized, name)
+        })
+        .collect())
 }

@@ -21,12 +21,10 @@ use super::error::{is_unique_violation, ServiceError};
 use super::events::AdminEvent;
 use super::mail::{self, templates, Mail};
 use super::secrets::new_token;
-use super::sessions::SessionUser;
+use super::Caller;
 use super::{users, AppState};
 use crate::domain::invitation::{decide, effective_status, Command, Outcome, TransitionError};
-use crate::domain::{
-    authorize, grantable_roles, Action, Email, EntityId, FieldErrors, InvitationStatus, RoleKey,
-};
+use crate::domain::{Action, Email, FieldErrors, InvitationStatus, RoleKey};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -76,6 +74,32 @@ pub struct InviteForm {
 pub const ALREADY_A_USER: &str =
     "This email address already belongs to a user. Find them in the User Directory instead.";
 
+/// Whether inviting `email` into `entity` meets an existing user the caller may be told of: a
+/// user of that same entity, or any user when the caller is an operator. To an entity admin,
+/// another entity's users do not exist: such an address is invited like a fresh one, and the
+/// person who opens the link is told the address already has an account elsewhere.
+pub(crate) async fn meets_known_user<C: ConnectionTrait>(
+    conn: &C,
+    me: &Caller,
+    entity_id: Uuid,
+    email: &Email,
+) -> Result<bool, DbErr> {
+    Ok(users::find_by_email(conn, email)
+        .await?
+        .is_some_and(|u| me.is_operator() || u.entity_id == entity_id))
+}
+
+/// The roles an invitation carries.
+pub(crate) async fn roles_of<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<Vec<RoleKey>, DbErr> {
+    Ok(listing::roles_by_invitation(conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
 /// The link in the email. The token travels in the fragment, which browsers never send to a
 /// server, so it cannot end up in any access log or Referer header.
 pub fn accept_link(public_url: &str, token: &str) -> String {
@@ -91,11 +115,11 @@ pub(crate) async fn find_entity<C: ConnectionTrait>(
 
 /// The roles of the form, checked against what `me` may grant in `entity`.
 pub(crate) fn check_roles(
-    me: &SessionUser,
+    me: &Caller,
     entity: &entity::Model,
     raw: &[String],
 ) -> Result<Vec<RoleKey>, String> {
-    let allowed = grantable_roles(&me.actor, entity.is_operator);
+    let allowed = me.grantable_roles(entity);
     let mut roles = Vec::new();
     for name in raw.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
         let role = RoleKey::ALL

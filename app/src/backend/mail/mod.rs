@@ -120,6 +120,16 @@ impl Outbox {
         matches!(self.transport, Transport::Files(_))
     }
 
+    /// The plain text of a message written to the mail folder, for the Mailbox.
+    pub async fn delivered_text(&self, id: uuid::Uuid) -> Option<String> {
+        match &self.transport {
+            Transport::Files(dir) => tokio::fs::read_to_string(dir.join(format!("{id}.txt")))
+                .await
+                .ok(),
+            Transport::Smtp(_) => None,
+        }
+    }
+
     /// Call after a transaction that queued mail has committed.
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -170,6 +180,12 @@ impl Outbox {
                     let partial = dir.join(format!(".{}.eml.partial", mail.id));
                     tokio::fs::write(&partial, message.formatted()).await?;
                     tokio::fs::rename(&partial, &file).await?;
+                    // The Mailbox shows the plain text from here: the database keeps no body
+                    // (and so no live link) once a message is delivered.
+                    let text = dir.join(format!("{}.txt", mail.id));
+                    let partial = dir.join(format!(".{}.txt.partial", mail.id));
+                    tokio::fs::write(&partial, mail.body_text.as_bytes()).await?;
+                    tokio::fs::rename(&partial, &text).await?;
                     Ok::<_, std::io::Error>(file)
                 };
                 match write.await {
@@ -224,17 +240,16 @@ pub async fn deliver_due(
         let update = outgoing_mail::Entity::update_many().filter(C::Id.eq(mail.id));
         match outbox.send(&mail).await {
             Ok(()) => {
-                let mut done = update
+                // The bodies carry live links; once delivered (to the mail server or the
+                // folder), the database keeps none, so a dump of it hands out no link.
+                update
                     .col_expr(C::Status, Expr::value("sent"))
                     .col_expr(C::SentAt, Expr::value(Some(now)))
-                    .col_expr(C::LastError, Expr::value(Option::<String>::None));
-                if !outbox.keeps_files() {
-                    // The bodies carry live links; once the mail server has them, so need we not.
-                    done = done
-                        .col_expr(C::BodyText, Expr::value(""))
-                        .col_expr(C::BodyHtml, Expr::value(""));
-                }
-                done.exec(db.writer()).await?;
+                    .col_expr(C::LastError, Expr::value(Option::<String>::None))
+                    .col_expr(C::BodyText, Expr::value(""))
+                    .col_expr(C::BodyHtml, Expr::value(""))
+                    .exec(db.writer())
+                    .await?;
                 report.sent += 1;
             }
             Err((permanent, reason)) => {
@@ -242,7 +257,10 @@ pub async fn deliver_due(
                 tracing::warn!(mail = %mail.id, attempts, give_up, error = %reason, "mail not delivered");
                 let mut failed = update.col_expr(C::LastError, Expr::value(Some(reason)));
                 if give_up {
-                    failed = failed.col_expr(C::Status, Expr::value("failed"));
+                    failed = failed
+                        .col_expr(C::Status, Expr::value("failed"))
+                        .col_expr(C::BodyText, Expr::value(""))
+                        .col_expr(C::BodyHtml, Expr::value(""));
                     report.failed += 1;
                 } else {
                     failed =

@@ -159,6 +159,32 @@ pub fn email_changed(to: &str, name: &str, old: &str, new: &str) -> Mail {
     }
 }
 
+/// The notice to the previous address when an admin changes where an account's other mail goes.
+/// Sign-in and password mail never goes there: it goes to the account email only.
+pub fn contact_email_changed(to: &str, name: &str, old: &str, new: &str) -> Mail {
+    let subject = "The contact email of your Usher account changed".to_string();
+    let text = format!(
+        "Hello {name},\n\nAn administrator changed the contact email of your Usher account from {old} to {new}. \
+         Messages other than sign-in and password mail now go there.\n\n\
+         If you did not expect this, contact your administrator.\n\n— Usher\n"
+    );
+    let body = format!(
+        r#"<h1 style="font-size:20px;margin:0 0 16px">Your contact email changed</h1>
+<p style="margin:0 0 16px">Hello {},</p>
+<p style="margin:0 0 16px">An administrator changed the contact email of your Usher account from <strong>{}</strong> to <strong>{}</strong>. Messages other than sign-in and password mail now go there.</p>
+<p style="margin:0;color:#4b5563;font-size:14px">If you did not expect this, contact your administrator.</p>"#,
+        escape_html(name),
+        escape_html(old),
+        escape_html(new)
+    );
+    Mail {
+        to: to.to_string(),
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,14 @@
 //! Edit, for admins: one transaction with its audit row (and its mail), conditional on the
 //! version the admin opened; every field checked on the server, all problems at once.
 
-use super::lifecycle::load_for;
 use super::{changed_meanwhile, find};
 use crate::backend::audit::{self, Change, RequestMeta};
 use crate::backend::entity::{entity, user};
 use crate::backend::error::{is_unique_violation, ServiceError};
 use crate::backend::invitations::check_roles;
 use crate::backend::mail::{self, templates};
-use crate::backend::sessions::{self, SessionUser};
 use crate::backend::{roles, AppState};
+use crate::backend::{sessions, Caller};
 use crate::domain::{Action, Email, FieldErrors, PersonName, RoleKey, UserStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -36,7 +35,7 @@ pub struct EditForm {
 /// raising their own power, or removing the last active operator.
 async fn check_role_change<C: ConnectionTrait>(
     conn: &C,
-    me: &SessionUser,
+    me: &Caller,
     target: &user::Model,
     before: &[RoleKey],
     after: &[RoleKey],
@@ -52,14 +51,15 @@ async fn check_role_change<C: ConnectionTrait>(
         .copied()
         .collect();
     let raises_own_power = added.iter().any(|r| {
-        r.permissions().iter().any(|p| !me.actor.has(*p)) || (r.is_global() && !me.actor.operator)
+        r.permissions().iter().any(|p| !me.has(*p)) || (r.is_global() && !me.is_operator())
     });
     if target.id == me.user.id && raises_own_power {
         return Err("You cannot give yourself more power.".into());
     }
-    if let Some(role) = removed.iter().find(|r| {
-        r.needs_promote_to_grant() && !me.actor.has(crate::domain::Permission::UsersPromote)
-    }) {
+    if let Some(role) = removed
+        .iter()
+        .find(|r| r.needs_promote_to_grant() && !me.has(crate::domain::Permission::UsersPromote))
+    {
         return Err(format!("You cannot remove the {} role.", role.label()));
     }
     if removed.contains(&RoleKey::Operator)
@@ -78,13 +78,13 @@ async fn check_role_change<C: ConnectionTrait>(
 
 pub async fn edit(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     form: EditForm,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<user::Model, ServiceError> {
     let txn = state.db.begin().await?;
-    let current = load_for(&txn, me, Action::ManageUsers, form.id).await?;
+    let current = me.may_user(&txn, Action::ManageUsers, form.id).await?;
     if current.version != form.version {
         return Err(changed_meanwhile());
     }
@@ -107,7 +107,7 @@ pub async fn edit(
         .is_some_and(|e| e.normalized() != current.email_normalized);
     let activated = current.status != UserStatus::Pending.as_str();
     if email_changes && activated {
-        if !me.actor.operator {
+        if !me.is_operator() {
             errors.add(
                 "email",
                 "The account email of an activated user can only be changed by an operator.",
@@ -183,6 +183,18 @@ pub async fn edit(
     let labels = |roles: &[RoleKey]| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>();
     diff("roles", json!(labels(&before_roles)), json!(labels(&roles)));
     let mut mails = Vec::new();
+    // Where non-authentication mail went before: told when that changes, so a contact address
+    // cannot be moved away without its owner hearing of it.
+    let previous_contact = current.contact_email.as_deref().unwrap_or(&current.email);
+    let next_contact = contact_value.as_deref().unwrap_or(email.as_str());
+    if !previous_contact.eq_ignore_ascii_case(next_contact) && !(email_changes && activated) {
+        mails.push(templates::contact_email_changed(
+            previous_contact,
+            name.as_str(),
+            previous_contact,
+            next_contact,
+        ));
+    }
     if email_changes && activated {
         let ended = sessions::end_all_for_user(&txn, current.id, None).await?;
         after.insert("sessions_ended".into(), json!(ended));
@@ -215,7 +227,7 @@ pub async fn edit(
 /// The roles of the edit form: roles the user already holds may stay even when `me` could not
 /// grant them (an entity admin editing a fellow Admin's name keeps their Admin role).
 fn check_roles_keeping(
-    me: &SessionUser,
+    me: &Caller,
     entity: &entity::Model,
     raw: &[String],
     held: &[RoleKey],

@@ -6,12 +6,14 @@ use super::{apply_status, find};
 use crate::backend::audit::RequestMeta;
 use crate::backend::entity::{user, user_role};
 use crate::backend::error::ServiceError;
-use crate::backend::sessions::SessionUser;
-use crate::backend::AppState;
-use crate::domain::{authorize, Action, EntityId, RoleKey, UserStatus};
+use crate::backend::{AppState, Caller};
+use crate::domain::{Action, RoleKey, UserStatus};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,61 +89,51 @@ impl StatusAction {
     }
 }
 
-/// The actions `me` may take on a user in `status` in `entity` now, for the buttons.
-pub fn available(
-    me: &SessionUser,
-    user_id: Uuid,
-    entity: Uuid,
-    status: UserStatus,
-) -> Vec<StatusAction> {
+/// The actions `me` may take now on `user`, who holds `held`, for the buttons.
+pub fn available(me: &Caller, user: &user::Model, held: &[RoleKey]) -> Vec<StatusAction> {
+    let status = UserStatus::parse(&user.status).unwrap_or(UserStatus::Inactive);
     StatusAction::ALL
         .into_iter()
         .filter(|a| a.allowed_from(status))
-        .filter(|a| authorize(&me.actor, a.permission(), Some(EntityId(entity))).is_ok())
-        .filter(|a| !(a.withdraws_access() && user_id == me.user.id))
+        .filter(|a| me.can_act_on(a.permission(), user, held))
+        .filter(|a| !(a.withdraws_access() && user.id == me.user.id))
         .collect()
 }
 
-/// Loads a user `me` may act on with `action`; another entity's user (or a tombstone) reads as
-/// not found.
-pub async fn load_for<C: ConnectionTrait>(
-    conn: &C,
-    me: &SessionUser,
-    action: Action,
-    id: Uuid,
-) -> Result<user::Model, ServiceError> {
-    let user = find(conn, id)
-        .await?
-        .filter(|u| u.purged_at.is_none())
-        .ok_or(ServiceError::NotFound)?;
-    if !me.actor.operator && user.entity_id != me.entity.id {
-        return Err(ServiceError::NotFound);
-    }
-    authorize(&me.actor, action, Some(EntityId(user.entity_id)))?;
-    Ok(user)
-}
-
-/// Active operators other than `except`.
+/// Active operators other than `except`, counted so that two requests withdrawing the last two
+/// operators at once cannot both pass: on PostgreSQL the count waits for a transaction-scoped
+/// lock that every such check takes, so the second counts after the first committed (each
+/// statement reads afresh under READ COMMITTED). SQLite runs write transactions one at a time.
 pub(crate) async fn other_active_operators<C: ConnectionTrait>(
     conn: &C,
     except: Uuid,
 ) -> Result<u64, DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared("SELECT pg_advisory_xact_lock(7340001)")
+            .await?;
+    }
     let operators = Query::select()
         .column(user_role::Column::UserId)
         .from(user_role::Entity)
         .and_where(user_role::Column::RoleKey.eq(RoleKey::Operator.as_str()))
         .to_owned();
-    user::Entity::find()
+    let ids: Vec<Uuid> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
         .filter(user::Column::Id.in_subquery(operators))
         .filter(user::Column::Status.eq(UserStatus::Active.as_str()))
-        .filter(user::Column::Id.ne(except))
-        .count(conn)
-        .await
+        .filter(user::Column::PurgedAt.is_null())
+        .filter(Expr::col(user::Column::Id).ne(except))
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.len() as u64)
 }
 
 pub async fn change_status(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     id: Uuid,
     action: StatusAction,
     expected_version: i32,
@@ -149,7 +141,7 @@ pub async fn change_status(
     now: DateTime<Utc>,
 ) -> Result<user::Model, ServiceError> {
     let txn = state.db.begin().await?;
-    let current = load_for(&txn, me, action.permission(), id).await?;
+    let current = me.may_user(&txn, action.permission(), id).await?;
     let from = UserStatus::parse(&current.status)
         .ok_or_else(|| ServiceError::Internal("unknown status".into()))?;
     if current.version != expected_version {

@@ -4,16 +4,15 @@
 use super::reset::{issue_token, Purpose};
 use super::{insert, NewUser};
 use crate::backend::audit::{Change, RequestMeta};
-use crate::backend::entity::{entity, user};
+use crate::backend::entity::user;
 use crate::backend::error::ServiceError;
 use crate::backend::invitations::check_roles;
 use crate::backend::mail::{self, templates};
 use crate::backend::secrets::generate_password;
-use crate::backend::sessions::SessionUser;
 use crate::backend::AppState;
-use crate::domain::{authorize, Action, Email, EntityId, FieldErrors, PersonName, UserStatus};
+use crate::backend::Caller;
+use crate::domain::{Action, Email, FieldErrors, PersonName, UserStatus};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 /// How a new user gets in.
@@ -69,26 +68,6 @@ impl std::fmt::Debug for Created {
     }
 }
 
-/// The entity a user is created in, checked against the admin's scope.
-async fn target_entity<C: ConnectionTrait>(
-    conn: &C,
-    me: &SessionUser,
-    chosen: Option<Uuid>,
-) -> Result<Option<entity::Model>, ServiceError> {
-    let id = match chosen {
-        Some(id) => id,
-        None if me.actor.operator => return Ok(None),
-        None => me.entity.id,
-    };
-    authorize(&me.actor, Action::ManageUsers, Some(EntityId(id)))?;
-    Ok(Some(
-        entity::Entity::find_by_id(id)
-            .one(conn)
-            .await?
-            .ok_or(ServiceError::NotFound)?,
-    ))
-}
-
 pub(super) fn contact(errors: &mut FieldErrors, text: &str) -> Option<Email> {
     if text.trim().is_empty() {
         None
@@ -99,7 +78,7 @@ pub(super) fn contact(errors: &mut FieldErrors, text: &str) -> Option<Email> {
 
 pub async fn create(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     form: CreateForm,
     meta: RequestMeta,
     now: DateTime<Utc>,
@@ -108,7 +87,9 @@ pub async fn create(
     let name = errors.check("name", PersonName::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
     let contact_email = contact(&mut errors, &form.contact_email);
-    let entity = target_entity(state.db.read(), me, form.entity_id).await?;
+    let entity = me
+        .may_in_entity(state.db.read(), Action::ManageUsers, form.entity_id)
+        .await?;
     let roles = match &entity {
         None => {
             errors.add("entity", "Choose the entity of the new user.");
@@ -154,8 +135,9 @@ pub async fn create(
     let mut mails = Vec::new();
     if access == Access::SetPasswordEmail {
         let (token, expires_at) = issue_token(&txn, user.id, Purpose::FirstLogin, now).await?;
+        // Authentication mail: to the account email only.
         mails.push(templates::set_password(
-            user.contact_email.as_deref().unwrap_or(&user.email),
+            &user.email,
             &user.name,
             &entity.name,
             &super::reset::reset_link(&state.config.public_url, &token),

@@ -6,12 +6,15 @@ pub mod manage;
 pub mod purge;
 pub mod reset;
 
+use super::access::Authorized;
 use super::audit::{self, AuditContext, Change, RequestMeta};
 use super::entity::user;
 use super::error::{is_unique_violation, ServiceError};
 use super::events::AdminEvent;
 use super::passwords::PasswordGate;
-use super::sessions::{self, SessionUser};
+use super::rate_limit::SignInLimiter;
+use super::sessions;
+use super::Caller;
 use super::{roles, Db};
 use crate::domain::{Email, FieldErrors, NewPassword, PersonName, RoleKey, UserStatus};
 use chrono::{DateTime, Utc};
@@ -157,13 +160,14 @@ pub async fn set_status(
         .await?
         .filter(|u| u.purged_at.is_none())
         .ok_or(ServiceError::NotFound)?;
+    let current = Authorized::by_console(crate::domain::Action::ManageUsers, current);
     let from = UserStatus::parse(&current.status)
         .ok_or_else(|| ServiceError::Internal("unknown status".into()))?;
     if expected_version.is_some_and(|v| v != current.version) {
         return Err(changed_meanwhile());
     }
     if from == to {
-        return Ok(current);
+        return Ok(current.into_target());
     }
     apply_status(&txn, &current, from, to, ctx, now).await?;
     let after = find(&txn, user_id).await?.ok_or(ServiceError::NotFound)?;
@@ -175,7 +179,7 @@ pub async fn set_status(
 /// session when the user may no longer sign in, with its audit row. In the caller's transaction.
 pub(crate) async fn apply_status<C: ConnectionTrait>(
     txn: &C,
-    current: &user::Model,
+    current: &Authorized<user::Model>,
     from: UserStatus,
     to: UserStatus,
     ctx: &AuditContext,
@@ -230,7 +234,8 @@ pub struct PasswordChange {
 pub async fn change_own_password(
     db: &Db,
     passwords: &PasswordGate,
-    me: &SessionUser,
+    limiter: &SignInLimiter,
+    me: &Caller,
     form: PasswordChange,
     meta: RequestMeta,
     now: DateTime<Utc>,
@@ -243,13 +248,26 @@ pub async fn change_own_password(
     if form.new != form.confirm {
         errors.add("confirm_password", "The two new passwords do not match.");
     }
+    let stored_hash = find(db.read(), me.user.id)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?
+        .password_hash;
+    if form.current.chars().count() > NewPassword::MAX_CHARS {
+        return Err(
+            FieldErrors::single("current_password", "This is not your current password.").into(),
+        );
+    }
+    limiter
+        .check_account(&me.user.id.to_string(), None, now)
+        .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
     let current_ok = passwords
-        .verify(form.current.clone(), me.user.password_hash.clone())
+        .verify(form.current.clone(), stored_hash.clone())
         .await
         .map_err(|_| ServiceError::RateLimited {
             retry_after_secs: 1,
         })?;
     if !current_ok {
+        limiter.record_failure(&me.user.id.to_string(), None, now);
         errors.add("current_password", "This is not your current password.");
     }
     if form.current == form.new && current_ok {
@@ -278,7 +296,7 @@ pub async fn change_own_password(
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .col_expr(user::Column::UpdatedBy, Expr::value(Some(me.user.id)))
         .filter(user::Column::Id.eq(me.user.id))
-        .filter(user::Column::PasswordHash.eq(me.user.password_hash.clone()))
+        .filter(user::Column::PasswordHash.eq(stored_hash))
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
@@ -287,8 +305,8 @@ pub async fn change_own_password(
         ));
     }
     let ended = sessions::end_all_for_user(&txn, me.user.id, Some(me.session_id)).await?;
-    let change = Change::user("user.password_changed", &me.user)
-        .after(json!({ "other_sessions_ended": ended }));
+    let change =
+        Change::caller("user.password_changed", me).after(json!({ "other_sessions_ended": ended }));
     audit::record(&txn, &me.audit(meta), change, now).await?;
     txn.commit().await?;
     Ok(())

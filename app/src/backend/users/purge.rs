@@ -4,13 +4,12 @@
 //! The external directory is told afterwards, best effort.
 
 use super::find;
-use super::lifecycle::load_for;
 use crate::backend::audit::{self, Change, RequestMeta};
 use crate::backend::entity::{one_time_token, session, user, user_role};
 use crate::backend::error::ServiceError;
 use crate::backend::external::DeletedUser;
-use crate::backend::sessions::SessionUser;
 use crate::backend::AppState;
+use crate::backend::Caller;
 use crate::domain::{Action, FieldErrors, UserStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -20,14 +19,14 @@ use uuid::Uuid;
 
 pub async fn purge(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     id: Uuid,
     typed_email: &str,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<user::Model, ServiceError> {
     let txn = state.db.begin().await?;
-    let target = load_for(&txn, me, Action::DeletePermanently, id).await?;
+    let target = me.may_user(&txn, Action::DeletePermanently, id).await?;
     if target.status != UserStatus::Deleted.as_str() {
         return Err(ServiceError::Conflict(
             "Delete the user first; only a deleted user can be deleted permanently.".into(),

@@ -2,15 +2,14 @@
 //! set-password mail of a new account. The token travels in the URL fragment and only its hash
 //! is stored; it works once, and setting the password ends every session of the account.
 
-use super::lifecycle::load_for;
 use super::{changed_meanwhile, find};
 use crate::backend::audit::{self, AuditActor, AuditContext, Change, RequestMeta};
 use crate::backend::entity::{entity, one_time_token, user};
 use crate::backend::error::ServiceError;
 use crate::backend::mail::{self, templates};
 use crate::backend::secrets::{hash_token, new_token};
-use crate::backend::sessions::{self, SessionUser};
 use crate::backend::AppState;
+use crate::backend::{sessions, Caller};
 use crate::domain::{Action, Email, FieldErrors, NewPassword, UserStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
@@ -86,8 +85,9 @@ async fn reset_mail<C: ConnectionTrait>(
         .await?
         .map(|e| e.name)
         .unwrap_or_default();
+    // Authentication mail goes to the account email only, never the contact email.
     let mail = templates::set_password(
-        user.contact_email.as_deref().unwrap_or(&user.email),
+        &user.email,
         &user.name,
         &entity,
         &reset_link(&state.config.public_url, &token),
@@ -102,14 +102,14 @@ async fn reset_mail<C: ConnectionTrait>(
 /// gets a one-hour link to choose a new one.
 pub async fn admin_reset(
     state: &AppState,
-    me: &SessionUser,
+    me: &Caller,
     user_id: Uuid,
     expected_version: i32,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<user::Model, ServiceError> {
     let txn = state.db.begin().await?;
-    let target = load_for(&txn, me, Action::ManageUsers, user_id).await?;
+    let target = me.may_user(&txn, Action::ManageUsers, user_id).await?;
     if target.version != expected_version {
         return Err(changed_meanwhile());
     }

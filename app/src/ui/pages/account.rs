@@ -12,6 +12,14 @@ use leptos_meta::Title;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let me = expect_context::<Me>();
+    if me.must_change_password {
+        return view! {
+            <Title text="Choose your password" />
+            <h1>"Choose your password"</h1>
+            <ChangePasswordCard />
+        }
+        .into_any();
+    }
     view! {
         <Title text="My account" />
         <h1>"My account"</h1>
@@ -39,6 +47,7 @@ pub fn AccountPage() -> impl IntoView {
         </div>
         <SessionsCard />
     }
+    .into_any()
 }
 
 #[component]
@@ -48,10 +57,16 @@ fn ChangePasswordCard() -> impl IntoView {
     let error = move || action.value().get().and_then(Result::err);
     let field =
         move |name: &'static str| Signal::derive(move || error().and_then(|e| e.field(name)));
+    let must_change = use_context::<Me>().is_some_and(|me| me.must_change_password);
+    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| match action.value().get() {
         Some(Ok(())) => {
             if let Some(form) = form.get() {
                 form.reset();
+            }
+            if must_change {
+                // The rest of Usher opens now that the password is the person's own.
+                navigate("/", Default::default());
             }
         }
         Some(Err(e)) => go_to_sign_in_if_ended(&e),

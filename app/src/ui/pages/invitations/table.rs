@@ -124,6 +124,14 @@ pub fn InvitationsTable(
                                 <tr data-email=email.clone()>
                                     <td data-label="Email" class="strong">
                                         {email.clone()}
+                                        {(!row.account_elsewhere.is_empty())
+                                            .then(|| {
+                                                view! {
+                                                    <span class="cell-note">
+                                                        {row.account_elsewhere.clone()}
+                                                    </span>
+                                                }
+                                            })}
                                     </td>
                                     <td data-label="Entity">{row.entity_name.clone()}</td>
                                     <td data-label="Roles">
