@@ -9,6 +9,7 @@ BINARYEN_VERSION := 132.0.0
 LEPTOSFMT_VERSION := 0.1.33
 AIOSMTPD_VERSION := 1.4.6
 TOOLS_DIR := $(HOME)/.cache/usher-tools
+CARGO_BIN := $(dir $(shell command -v cargo))
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
 # Tool installs need no LTO; it halves their build time on small machines.
 INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
@@ -35,6 +36,9 @@ tools:
 		|| $(INSTALL_ENV) cargo install leptosfmt --version $(LEPTOSFMT_VERSION) --locked
 	@wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
 		|| npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS_DIR) binaryen@$(BINARYEN_VERSION)
+	@# Beside cargo's own tools, so `cargo leptos build --release` finds it from any shell.
+	@test "$$(readlink $(CARGO_BIN)/wasm-opt)" = "$(TOOLS_DIR)/node_modules/.bin/wasm-opt" \
+		|| ln -sf $(TOOLS_DIR)/node_modules/.bin/wasm-opt $(CARGO_BIN)/wasm-opt
 
 ## What the browser tests need: Debian's Chromium and the pinned Playwright runner.
 browser-tools:

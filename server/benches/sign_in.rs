@@ -1,5 +1,8 @@
 //! Sign-in throughput at the OWASP Argon2id parameters, over real HTTP on loopback.
 //!
+//! Phase 0 measures the server's resident memory before and after 1,000 unauthenticated sign-ins
+//! with every field at its largest accepted size (a distinct 254-character email each, a
+//! 1,024-character password), then 40 bodies of 1.5 MB: what a stranger can make it keep.
 //! Phase 1 sends sign-ins from a few clients at a time (what the server can sustain) and reports
 //! throughput and latency percentiles. Phase 2 fires a burst far larger than the hashing gate and
 //! counts how much is refused with 429 instead of queued.
@@ -21,24 +24,78 @@ const BURST: usize = 300;
 
 /// One POST to the sign-in server function; returns the status code.
 async fn sign_in(addr: SocketAddr, email: &str) -> u16 {
-    let body = format!(
-        "email={}&password={}",
-        email.replace('@', "%40"),
-        DEMO_PASSWORD.replace(' ', "+")
-    );
+    sign_in_with(addr, email, &DEMO_PASSWORD.replace(' ', "+")).await
+}
+
+async fn sign_in_with(addr: SocketAddr, email: &str, password: &str) -> u16 {
+    let body = format!("email={}&password={password}", email.replace('@', "%40"));
     let request = format!(
         "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("write");
+    // A refused oversized body may be cut off mid-write; the answer is still read.
+    let _ = stream.write_all(request.as_bytes()).await;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
+    let _ = stream.read_to_end(&mut response).await;
     let head = String::from_utf8_lossy(&response[..response.len().min(32)]).to_string();
     head.split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0)
+}
+
+/// This process's resident memory (the server runs in it), in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Sends `count` sign-ins made by `make` from `clients` clients; returns the statuses seen.
+async fn hostile(
+    addr: SocketAddr,
+    count: usize,
+    clients: usize,
+    make: fn(usize) -> (String, String),
+) -> std::collections::BTreeMap<u16, usize> {
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for i in (c..count).step_by(clients) {
+                let (email, password) = make(i);
+                statuses.push(sign_in_with(addr, &email, &password).await);
+            }
+            statuses
+        }));
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for task in tasks {
+        for status in task.await.expect("client") {
+            *seen.entry(status).or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+/// The largest fields sign-in accepts: a distinct 254-character address, a 1,024-character
+/// password (wrong).
+fn maximal(i: usize) -> (String, String) {
+    let domain = "@example.test";
+    let local = format!("{i:06}{}", "x".repeat(254 - domain.len() - 6));
+    (format!("{local}{domain}"), "p".repeat(1024))
+}
+
+/// What the attack sent: a 1.5 MB email.
+fn oversized(i: usize) -> (String, String) {
+    (format!("{i}{}@example.test", "a".repeat(1_500_000)), "x".into())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -86,6 +143,32 @@ async fn main() {
         sign_in(addr, &emails[0]).await,
         200,
         "a warm-up sign-in succeeds"
+    );
+
+    // Phase 0: what strangers can make the server keep. Warm the hashing workers first, so their
+    // buffers are resident before the first measurement.
+    hostile(addr, 64, 8, maximal).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = rss_kib();
+    let started = Instant::now();
+    let statuses = hostile(addr, 1_000, 8, maximal).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = rss_kib();
+    println!(
+        "unauthenticated sign-ins, 1,000 with maximal fields in {:.2?}: RSS {} KiB -> {} KiB, growth {} KiB (target < 5,120 KiB); statuses {statuses:?}",
+        started.elapsed(),
+        before,
+        after,
+        after.saturating_sub(before)
+    );
+    let statuses = hostile(addr, 40, 4, oversized).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let last = rss_kib();
+    println!(
+        "unauthenticated sign-ins, 40 with a 1.5 MB email: RSS {} KiB -> {} KiB, growth {} KiB; statuses {statuses:?}",
+        after,
+        last,
+        last.saturating_sub(after)
     );
 
     // Phase 1: sustained load.

@@ -94,7 +94,7 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
         .unwrap()
         .expect("still signed in");
     assert_eq!(again.epoch, first.epoch);
-    assert!(again.actor.has(Permission::UsersManage));
+    assert!(again.has(Permission::UsersManage));
 
     // Roles taken away elsewhere: the next request has the new roles.
     let admin = of_user(DEMO_ADMIN);
@@ -110,7 +110,7 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
     .await;
     let demoted = ask(token.clone(), now()).await.expect("still signed in");
     assert_eq!(demoted.roles, vec![RoleKey::Trader], "{}", t.label);
-    assert!(!demoted.actor.has(Permission::UsersManage));
+    assert!(!demoted.has(Permission::UsersManage));
 
     // The entity renamed elsewhere.
     sql(

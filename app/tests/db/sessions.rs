@@ -11,7 +11,7 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
         .await
         .unwrap()
         .expect("live session");
-    assert!(me.actor.has(Permission::UsersManage) && !me.actor.operator);
+    assert!(me.has(Permission::UsersManage) && !me.is_operator());
     assert_eq!(me.roles, vec![RoleKey::Admin]);
     assert!(!is_live(t, "not-a-token", now).await);
 
@@ -73,6 +73,7 @@ async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
     let wrong = users::change_own_password(
         &t.db,
         &state.passwords,
+        &state.limiter,
         &me,
         change(
             "nope nope nope",
@@ -90,6 +91,7 @@ async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
     let mismatch = users::change_own_password(
         &t.db,
         &state.passwords,
+        &state.limiter,
         &me,
         change(
             DEMO_PASSWORD,
@@ -107,6 +109,7 @@ async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
     users::change_own_password(
         &t.db,
         &state.passwords,
+        &state.limiter,
         &me,
         change(
             DEMO_PASSWORD,
@@ -128,6 +131,7 @@ async fn changing_my_password_ends_my_other_sessions(t: &TestDb) {
     let replay = users::change_own_password(
         &t.db,
         &state.passwords,
+        &state.limiter,
         &me,
         change(
             DEMO_PASSWORD,

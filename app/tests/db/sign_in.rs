@@ -20,7 +20,7 @@ async fn create_admin_makes_an_operator_and_refuses_a_duplicate_in_other_case(t:
         .await
         .unwrap()
         .unwrap();
-    assert!(me.actor.operator);
+    assert!(me.is_operator());
     assert!(me.entity.is_operator);
 
     let duplicate = bootstrap::create_admin(

@@ -78,12 +78,15 @@ async fn create_user_in_each_way(t: &TestDb) {
         .await
         .unwrap();
     assert!(mailed.temporary_password.is_none() && mailed.user.password_hash.is_none());
-    assert!(tokens_mailed_to(t, "mae@northwind.test").await.is_empty());
-    let tokens = tokens_mailed_to(t, "mae.private@example.org").await;
+    // Authentication mail goes to the account email only, never the contact email.
+    assert!(tokens_mailed_to(t, "mae.private@example.org")
+        .await
+        .is_empty());
+    let tokens = tokens_mailed_to(t, "mae@northwind.test").await;
     assert_eq!(
         tokens.len(),
         1,
-        "the set-password mail goes to the contact email"
+        "the set-password mail goes to the account email"
     );
     reset::reset(
         &state,
@@ -222,6 +225,16 @@ async fn a_thousand_concurrent_creates_of_one_email_make_one_user(t: &TestDb) {
 }
 db_test!(a_thousand_concurrent_creates_of_one_email_make_one_user);
 
+async fn mails_with_subject(t: &TestDb, to: &str, subject: &str) -> u64 {
+    use app::backend::entity::outgoing_mail;
+    outgoing_mail::Entity::find()
+        .filter(outgoing_mail::Column::ToAddress.eq(to))
+        .filter(outgoing_mail::Column::Subject.eq(subject))
+        .count(t.db.read())
+        .await
+        .unwrap()
+}
+
 async fn edit_saves_changes_once_and_keeps_the_rules(t: &TestDb) {
     demo(t).await;
     let admin = acting_as(t, DEMO_ADMIN).await;
@@ -234,6 +247,9 @@ async fn edit_saves_changes_once_and_keeps_the_rules(t: &TestDb) {
     assert_eq!(saved.name, "Theo Renamed");
     assert_eq!(saved.contact_email.as_deref(), Some("theo@home.example"));
     assert_eq!(saved.version, stale.version + 1);
+    // The address that received the user's other mail until now is told where it goes.
+    let notices = mails_with_subject(t, DEMO_MEMBER, "The contact email of your Usher account changed").await;
+    assert_eq!(notices, 1);
     let roles = app::backend::roles::roles_of(t.db.read(), saved.id)
         .await
         .unwrap();
@@ -269,11 +285,8 @@ async fn edit_saves_changes_once_and_keeps_the_rules(t: &TestDb) {
         .unwrap();
     // Both addresses are told.
     for to in [DEMO_MEMBER, "theo.new@northwind.test"] {
-        let told = app::backend::entity::outgoing_mail::Entity::find()
-            .filter(app::backend::entity::outgoing_mail::Column::ToAddress.eq(to))
-            .count(t.db.read())
-            .await
-            .unwrap();
+        let told =
+            mails_with_subject(t, to, "The email address of your Usher account changed").await;
         assert_eq!(told, 1, "{to}");
     }
 

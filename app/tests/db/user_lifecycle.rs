@@ -1,7 +1,6 @@
 //! Deactivate, Reactivate, Delete and Restore from the directory, and admins ending sessions:
 //! permissions, the lifecycle, versions, sessions ended at once, audit rows.
 
-use crate::invitation_support::entity_id;
 use crate::support::prelude::*;
 use app::backend::directory::{self, Filter, Item};
 use app::backend::users::lifecycle::{change_status, StatusAction};

@@ -50,6 +50,19 @@ pub enum RowResult {
     Invalid(String),
 }
 
+/// Line breaks as an editor counts them: `\n`, `\r\n`, and a lone `\r` (old Mac files), as
+/// the CSV reader ends records at each.
+pub fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut count = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let lone_cr = *b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+        if *b == b'\n' || lone_cr {
+            count += 1;
+        }
+    }
+    count
+}
+
 /// Reads `email,roles,entity` rows (a header row is optional; roles are separated by `;`).
 pub fn parse(text: &str) -> Result<Vec<BulkRow>, String> {
     let mut reader = csv::ReaderBuilder::new()
@@ -69,10 +82,7 @@ pub fn parse(text: &str) -> Result<Vec<BulkRow>, String> {
         while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
             byte += 1;
         }
-        line += text.as_bytes()[counted_to..byte]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
+        line += line_breaks(&text.as_bytes()[counted_to..byte]);
         counted_to = byte;
         if record.iter().all(|f| f.is_empty()) {
             continue;
