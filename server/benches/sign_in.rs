@@ -95,7 +95,10 @@ fn maximal(i: usize) -> (String, String) {
 
 /// What the attack sent: a 1.5 MB email.
 fn oversized(i: usize) -> (String, String) {
-    (format!("{i}{}@example.test", "a".repeat(1_500_000)), "x".into())
+    (
+        format!("{i}{}@example.test", "a".repeat(1_500_000)),
+        "x".into(),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -184,17 +184,18 @@ pub(crate) async fn entity_choices(
     use crate::backend::entity::entity;
     use sea_orm::{EntityTrait, QueryOrder};
     let (state, me) = context::require_session().await?;
-    me.may_list(action, None)?;
-    let entities = if me.is_operator() {
-        entity::Entity::find()
-            .order_by_asc(entity::Column::Name)
-            .all(state.db.read())
-            .await?
-    } else {
-        vec![me.entity.clone()]
+    let scope = me.may_list(action, None)?;
+    let entities = match *scope {
+        None => {
+            entity::Entity::find()
+                .order_by_asc(entity::Column::Name)
+                .all(state.db.read())
+                .await?
+        }
+        Some(_) => vec![me.entity.clone()],
     };
     Ok(InviteChoices {
-        choose_entity: me.is_operator(),
+        choose_entity: scope.is_none(),
         entities: entities
             .into_iter()
             .map(|e| EntityOption {

@@ -110,15 +110,32 @@ impl Caller {
             None if self.is_operator() => return Ok(None),
             None => self.entity.id,
         };
-        let grant = authorize(&self.actor, action, Some(EntityId(id)))?;
+        authorize(&self.actor, action, Some(EntityId(id)))?;
         let entity = entity::Entity::find_by_id(id)
             .one(conn)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        Ok(Some(Authorized {
+        self.may_in(action, entity).map(Some)
+    }
+
+    /// `action` in an entity already read (a bulk invite's rows name theirs by slug).
+    pub fn may_in(
+        &self,
+        action: Action,
+        entity: entity::Model,
+    ) -> Result<Authorized<entity::Model>, ServiceError> {
+        let grant = authorize(&self.actor, action, Some(EntityId(entity.id)))?;
+        Ok(Authorized {
             grant,
             target: entity,
-        }))
+        })
+    }
+
+    /// Whether the caller may be told that a user of `entity` exists: to anyone but an
+    /// operator, another entity's users do not (an invitation to such an address answers as
+    /// for a fresh one).
+    pub fn may_know_of_user_in(&self, entity: Uuid) -> bool {
+        self.is_operator() || entity == self.entity.id
     }
 
     /// A user the caller may take `action` on, read on `conn` (inside the transaction that

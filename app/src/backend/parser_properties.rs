@@ -79,6 +79,20 @@ proptest! {
     #[test]
     fn forged_cursors_never_panic(text in any_text()) {
         if let Some(cursor) = Cursor::decode(&text) {
+            prop_assert!(text.len() <= Cursor::MAX_LEN);
+            prop_assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        }
+    }
+
+    #[test]
+    fn forged_cursors_in_cursor_shape_never_panic(
+        name in ".{0,300}", id in "[0-9a-f-]{0,40}", done in "(true|false|1|null)"
+    ) {
+        let text = format!(
+            r#"{{"users":{{"key":{{"Text":{}}},"id":"{id}"}},"users_done":{done}}}"#,
+            serde_json::to_string(&name).unwrap()
+        );
+        if let Some(cursor) = Cursor::decode(&text) {
             prop_assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         }
     }

@@ -248,7 +248,12 @@ async fn edit_saves_changes_once_and_keeps_the_rules(t: &TestDb) {
     assert_eq!(saved.contact_email.as_deref(), Some("theo@home.example"));
     assert_eq!(saved.version, stale.version + 1);
     // The address that received the user's other mail until now is told where it goes.
-    let notices = mails_with_subject(t, DEMO_MEMBER, "The contact email of your Usher account changed").await;
+    let notices = mails_with_subject(
+        t,
+        DEMO_MEMBER,
+        "The contact email of your Usher account changed",
+    )
+    .await;
     assert_eq!(notices, 1);
     let roles = app::backend::roles::roles_of(t.db.read(), saved.id)
         .await

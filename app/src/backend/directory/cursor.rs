@@ -38,7 +38,15 @@ impl Cursor {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// A cursor from the URL; anything longer than two sort keys of the longest email and two
+    /// ids could be is no cursor Usher wrote, and is ignored unread (it would also be a page
+    /// cache key).
     pub fn decode(text: &str) -> Option<Self> {
+        if text.len() > Self::MAX_LEN {
+            return None;
+        }
         serde_json::from_str(text).ok()
     }
+
+    pub const MAX_LEN: usize = 2048;
 }

@@ -6,7 +6,7 @@
 use super::{
     active, after_commit, change, check_roles, new_invitation, resend_on, role_rows, snapshot,
 };
-use crate::backend::access::InvitationAction;
+use crate::backend::access::{Authorized, InvitationAction, Scope};
 use crate::backend::audit::{self, RequestMeta};
 use crate::backend::entity::{entity, invitation, invitation_role, user};
 use crate::backend::error::{is_unique_violation, ServiceError};
@@ -130,33 +130,37 @@ pub fn parse(text: &str) -> Result<Vec<BulkRow>, String> {
 pub struct Checked {
     pub row: BulkRow,
     pub check: RowCheck,
-    resolved: Option<(Email, entity::Model, Vec<RoleKey>)>,
+    resolved: Option<Resolved>,
 }
 
+/// A row's address, the entity it may be invited into (the proof of it) and its roles.
+type Resolved = (Email, Authorized<entity::Model>, Vec<RoleKey>);
+
+/// `entities` are those in the caller's scope: every entity for an operator, their own else.
 fn resolve(
     me: &Caller,
+    scope: &Authorized<Scope>,
     entities: &[entity::Model],
     row: &BulkRow,
-) -> Result<(Email, entity::Model, Vec<RoleKey>), String> {
+) -> Result<Resolved, String> {
     let email = Email::parse(&row.email).map_err(|e| e.to_string())?;
     let wanted = row.entity.trim().to_lowercase();
-    let entity = if !me.is_operator() {
-        if !wanted.is_empty()
-            && wanted != me.entity.slug.to_lowercase()
-            && wanted != me.entity.name.to_lowercase()
-        {
-            return Err(format!("You can only invite into {}.", me.entity.name));
-        }
-        me.entity.clone()
-    } else if wanted.is_empty() {
-        return Err("Name the entity (its slug, such as northwind).".into());
-    } else {
-        entities
+    let entity = match (**scope, wanted.is_empty()) {
+        (Some(_), true) => entities.first().cloned(),
+        (None, true) => return Err("Name the entity (its slug, such as northwind).".into()),
+        (_, false) => entities
             .iter()
             .find(|e| e.slug.to_lowercase() == wanted || e.name.to_lowercase() == wanted)
-            .cloned()
-            .ok_or_else(|| format!("There is no entity “{}”.", row.entity.trim()))?
+            .cloned(),
     };
+    let entity = match (entity, **scope) {
+        (Some(entity), _) => entity,
+        (None, Some(_)) => return Err(format!("You can only invite into {}.", me.entity.name)),
+        (None, None) => return Err(format!("There is no entity “{}”.", row.entity.trim())),
+    };
+    let entity = me
+        .may_in(Action::SendInvitations, entity)
+        .map_err(|_| format!("You can only invite into {}.", me.entity.name))?;
     let roles: Vec<String> = row
         .roles
         .split([';', '|', ','])
@@ -172,12 +176,15 @@ pub async fn check<C: ConnectionTrait>(
     me: &Caller,
     rows: Vec<BulkRow>,
 ) -> Result<Vec<Checked>, ServiceError> {
-    me.may_list(Action::SendInvitations, None)?;
-    let entities = entity::Entity::find().all(conn).await?;
+    let scope = me.may_list(Action::SendInvitations, None)?;
+    let entities = match *scope {
+        None => entity::Entity::find().all(conn).await?,
+        Some(_) => vec![me.entity.clone()],
+    };
     let mut seen: HashMap<(Uuid, String), u64> = HashMap::new();
     let mut checked: Vec<Checked> = rows
         .into_iter()
-        .map(|row| match resolve(me, &entities, &row) {
+        .map(|row| match resolve(me, &scope, &entities, &row) {
             Err(reason) => Checked {
                 row,
                 check: RowCheck::Invalid(reason),
@@ -216,7 +223,7 @@ pub async fn check<C: ConnectionTrait>(
             // Another entity's user is nobody an entity admin may hear of: invited as fresh.
             let known = users
                 .get(email.normalized())
-                .is_some_and(|owner| me.is_operator() || *owner == entity.id);
+                .is_some_and(|owner| *owner == entity.id || me.may_know_of_user_in(*owner));
             if known {
                 c.check = RowCheck::AlreadyUser;
             } else if let Some(id) = pending.get(&(entity.id, email.normalized().to_string())) {

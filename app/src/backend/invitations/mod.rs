@@ -86,7 +86,7 @@ pub(crate) async fn meets_known_user<C: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     Ok(users::find_by_email(conn, email)
         .await?
-        .is_some_and(|u| me.is_operator() || u.entity_id == entity_id))
+        .is_some_and(|u| u.entity_id == entity_id || me.may_know_of_user_in(u.entity_id)))
 }
 
 /// The roles an invitation carries.
