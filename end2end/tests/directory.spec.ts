@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { AccountPage } from '../fixtures/account-page';
 import { DirectoryPage, signedInBrowser } from '../fixtures/directory-page';
 import { newestLink, uniqueEmail } from '../fixtures/invitations-page';
 import { SignInPage } from '../fixtures/sign-in-page';
@@ -107,9 +108,18 @@ test('Create User with "Use same as account email" and a temporary password', as
   await directory.search(email);
   await expect(directory.row(email)).toContainText('Active');
 
-  // They sign in with it and are asked to choose their own.
+  // They sign in with it and are asked to choose their own; nothing else opens until they do.
   const them = await signedInBrowser(browser, email, password);
   await expect(them.getByText('You signed in with a one-time password')).toBeVisible();
+  await expect(them.getByRole('heading', { name: 'Choose your password' })).toBeVisible();
+  await expect(them.getByRole('region', { name: 'My sessions' })).toHaveCount(0);
+  await them.goto('/users');
+  await hydrated(them);
+  await expect(them).toHaveURL(/\/account$/);
+  await new AccountPage(them).changePassword(password, NEW_PASSWORD);
+  await expect(them.getByRole('heading', { name: 'My account' })).toBeVisible();
+  await expect(them.getByText('You signed in with a one-time password')).toHaveCount(0);
+  await expect(them.getByRole('region', { name: 'My sessions' })).toBeVisible();
 });
 
 test('Edit through the row and through the ⋮ menu; a stale edit is refused', async ({ browser }) => {
@@ -159,7 +169,8 @@ test("Deactivate signs the user's open browser out at its next action", async ({
   await expect(directory.row(user.email)).toContainText('Inactive');
   await expect(page.getByRole('status').filter({ hasText: 'deactivated and signed out' })).toBeVisible();
 
-  await theirs.getByRole('link', { name: 'My account' }).click();
+  // A member's home is My account; any navigation of theirs finds the session ended.
+  await new AccountPage(theirs).navigateHome();
   await new SignInPage(theirs).expectShown();
 });
 
@@ -219,7 +230,8 @@ test('an admin ends one of the user\'s sessions from their page', async ({ brows
   await expect(sessions.getByText('Not signed in anywhere.')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Audit trail' })).toContainText('session.ended');
 
-  await theirs.getByRole('link', { name: 'My account' }).click();
+  // A member's home is My account; any navigation of theirs finds the session ended.
+  await new AccountPage(theirs).navigateHome();
   await new SignInPage(theirs).expectShown();
 });
 
@@ -258,7 +270,7 @@ test('Forgot password: the same answer for anyone, a mailed link, and every old 
   await expect(page.getByRole('heading', { name: 'Password changed' })).toBeVisible();
 
   // The session opened with the old password is over; the link works only once.
-  await old.getByRole('link', { name: 'My account' }).click();
+  await new AccountPage(old).navigateHome();
   await new SignInPage(old).expectShown();
   const again = await context.newPage();
   await again.goto(link);

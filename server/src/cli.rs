@@ -2,7 +2,7 @@ use crate::config::Settings;
 use crate::router;
 use app::backend::seed::{self, DEMO_ADMIN, DEMO_MEMBER, DEMO_OPERATOR, DEMO_PASSWORD};
 use app::backend::{audit::AuditContext, bootstrap, users, Db, ServiceError};
-use app::domain::{Email, UserStatus};
+use app::domain::{Email, RoleKey, UserStatus};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 
@@ -42,6 +42,23 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Create a user with one role in an entity (scripted set-ups; people are invited or created
+    /// in the User Directory).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The slug of the user's entity.
+        #[arg(long)]
+        entity: String,
+        /// trader, market_maker, credit_officer or admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input instead of generating a one-time password.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Load demo entities, users in every status and invitations in every state.
     SeedDemo {
         /// How many generated users to add besides the named demo accounts.
@@ -55,6 +72,45 @@ pub enum Command {
         #[arg(long)]
         status: String,
     },
+}
+
+/// What `create-admin` and `create-user` were asked for.
+struct NewAccount {
+    email: String,
+    name: String,
+    entity: Option<String>,
+    role: Option<RoleKey>,
+    password_stdin: bool,
+}
+
+async fn create_account(settings: &Settings, new: NewAccount, kind: &str) -> Result<(), String> {
+    let password = if new.password_stdin {
+        let mut input = String::new();
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .map_err(|e| format!("reading the password: {e}"))?;
+        Some(input.trim_end_matches(['\n', '\r']).to_string())
+    } else {
+        None
+    };
+    let db = connect(settings).await?;
+    let (user, generated) = bootstrap::create_account(
+        &db,
+        &new.email,
+        &new.name,
+        new.entity.as_deref(),
+        new.role,
+        password,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(service)?;
+    println!("created {kind} {} ({})", user.email, user.id);
+    if let Some(password) = generated {
+        println!("one-time password: {password}");
+        println!("(it must be changed at first sign-in)");
+    }
+    Ok(())
 }
 
 fn service(error: ServiceError) -> String {
@@ -119,37 +175,38 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             entity,
             password_stdin,
         } => {
-            let password = if password_stdin {
-                let mut input = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut input)
-                    .map_err(|e| format!("reading the password: {e}"))?;
-                Some(input.trim_end_matches(['\n', '\r']).to_string())
-            } else {
-                None
-            };
-            let db = connect(&settings).await?;
-            let (user, generated) = bootstrap::create_admin(
-                &db,
-                &email,
-                &name,
-                entity.as_deref(),
-                password,
-                chrono::Utc::now(),
-            )
-            .await
-            .map_err(service)?;
             let kind = if entity.is_some() {
                 "entity admin"
             } else {
                 "operator"
             };
-            println!("created {kind} {} ({})", user.email, user.id);
-            if let Some(password) = generated {
-                println!("one-time password: {password}");
-                println!("(it must be changed at first sign-in)");
-            }
-            Ok(())
+            let account = NewAccount {
+                email,
+                name,
+                entity,
+                role: None,
+                password_stdin,
+            };
+            create_account(&settings, account, kind).await
+        }
+        Command::CreateUser {
+            email,
+            name,
+            entity,
+            role,
+            password_stdin,
+        } => {
+            let role = RoleKey::parse(&role)
+                .filter(|r| !r.is_global())
+                .ok_or("--role must be trader, market_maker, credit_officer or admin")?;
+            let account = NewAccount {
+                email,
+                name,
+                entity: Some(entity),
+                role: Some(role),
+                password_stdin,
+            };
+            create_account(&settings, account, role.label()).await
         }
         Command::SeedDemo { users } => {
             let db = connect(&settings).await?;

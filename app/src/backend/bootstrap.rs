@@ -20,6 +20,20 @@ pub async fn create_admin(
     password: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(user::Model, Option<String>), ServiceError> {
+    create_account(db, email, name, entity_slug, None, password, now).await
+}
+
+/// `create-user`: an account with one role in an entity, from the command line (scripted
+/// set-ups). `role` `None` means the entity's Admin, or an operator without an entity.
+pub async fn create_account(
+    db: &Db,
+    email: &str,
+    name: &str,
+    entity_slug: Option<&str>,
+    role: Option<RoleKey>,
+    password: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(user::Model, Option<String>), ServiceError> {
     let mut errors = FieldErrors::new();
     let email = errors.check("email", Email::parse(email));
     let name = errors.check("name", PersonName::parse(name));
@@ -46,7 +60,7 @@ pub async fn create_admin(
                     format!("There is no entity with the slug {slug:?}."),
                 ))
             })?;
-            (entity, vec![RoleKey::Admin])
+            (entity, vec![role.unwrap_or(RoleKey::Admin)])
         }
         None => (
             entities::operator_entity(&txn, &ctx, now).await?,
