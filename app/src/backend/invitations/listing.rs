@@ -239,27 +239,6 @@ pub async fn detail<C: ConnectionTrait>(
     Ok(details(conn, vec![model]).await?.remove(0))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_text_is_matched_literally() {
-        assert_eq!(contains_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
-        assert_eq!(contains_pattern(""), "%%");
-    }
-
-    #[test]
-    fn cursors_round_trip() {
-        let cursor = Cursor {
-            at: DateTime::from_timestamp_micros(1_790_000_000_123_456).unwrap(),
-            id: Uuid::now_v7(),
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        assert_eq!(Cursor::decode("garbage"), None);
-    }
-}
-
 /// The entity name of each of `emails` that belongs to a user, by normalised email: the clash
 /// operators see on the Invitations page.
 pub async fn account_entities<C: ConnectionTrait>(
@@ -292,4 +271,25 @@ pub async fn account_entities<C: ConnectionTrait>(
             (u.email_normalized, name)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_matched_literally() {
+        assert_eq!(contains_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let cursor = Cursor {
+            at: DateTime::from_timestamp_micros(1_790_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("garbage"), None);
+    }
 }

@@ -187,7 +187,9 @@ pub async fn edit(
     // cannot be moved away without its owner hearing of it.
     let previous_contact = current.contact_email.as_deref().unwrap_or(&current.email);
     let next_contact = contact_value.as_deref().unwrap_or(email.as_str());
-    if !previous_contact.eq_ignore_ascii_case(next_contact) && !(email_changes && activated) {
+    let contact_moves = !previous_contact.eq_ignore_ascii_case(next_contact);
+    // (An account-email change tells both addresses already.)
+    if contact_moves && !(email_changes && activated) {
         mails.push(templates::contact_email_changed(
             previous_contact,
             name.as_str(),
