@@ -1,8 +1,9 @@
 //! Sign-in throughput at the OWASP Argon2id parameters, over real HTTP on loopback.
 //!
-//! Phase 0 measures the server's resident memory before and after 1,000 unauthenticated sign-ins
-//! with every field at its largest accepted size (a distinct 254-character email each, a
-//! 1,024-character password), then 40 bodies of 1.5 MB: what a stranger can make it keep.
+//! Phase 0 starts the release server binary as a process of its own and measures its resident
+//! memory before and after 1,000 unauthenticated sign-ins with every field at its largest
+//! accepted size (a distinct 254-character email each, a 1,024-character password), then 40
+//! bodies of 1.5 MB: what a stranger can make it keep.
 //! Phase 1 sends sign-ins from a few clients at a time (what the server can sustain) and reports
 //! throughput and latency percentiles. Phase 2 fires a burst far larger than the hashing gate and
 //! counts how much is refused with 429 instead of queued.
@@ -45,9 +46,9 @@ async fn sign_in_with(addr: SocketAddr, email: &str, password: &str) -> u16 {
         .unwrap_or(0)
 }
 
-/// This process's resident memory (the server runs in it), in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// A process's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -56,6 +57,49 @@ fn rss_kib() -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The release server binary on a free loopback port over `database`, until dropped.
+struct ServerProcess {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl ServerProcess {
+    async fn start(database: &std::path::Path) -> Self {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        let mail = std::env::temp_dir().join(format!("usher-bench-mail-{}", addr.port()));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .arg("serve")
+            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+            .env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("USHER_SIGN_IN_PER_IP_PER_MINUTE", "1000000")
+            .env("USHER_MAIL_DIR", mail)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                return Self { child, addr };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not start listening on {addr}");
+    }
+
+    fn rss(&self) -> u64 {
+        rss_kib(self.child.id())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Sends `count` sign-ins made by `make` from `clients` clients; returns the statuses seen.
@@ -85,12 +129,19 @@ async fn hostile(
     seen
 }
 
-/// The largest fields sign-in accepts: a distinct 254-character address, a 1,024-character
-/// password (wrong).
+/// The largest fields sign-in accepts: a distinct valid 254-character address (a 64-character
+/// local part, the most an address may have), a 1,024-character password (wrong).
 fn maximal(i: usize) -> (String, String) {
-    let domain = "@example.test";
-    let local = format!("{i:06}{}", "x".repeat(254 - domain.len() - 6));
-    (format!("{local}{domain}"), "p".repeat(1024))
+    let local = format!("{i:06}{}", "x".repeat(58));
+    let domain = format!(
+        "{}.{}.{}.test",
+        "d".repeat(60),
+        "e".repeat(60),
+        "f".repeat(62)
+    );
+    let email = format!("{local}@{domain}");
+    assert_eq!(email.len(), 254);
+    (email, "p".repeat(1024))
 }
 
 /// What the attack sent: a 1.5 MB email.
@@ -148,31 +199,29 @@ async fn main() {
         "a warm-up sign-in succeeds"
     );
 
-    // Phase 0: what strangers can make the server keep. Warm the hashing workers first, so their
-    // buffers are resident before the first measurement.
-    hostile(addr, 64, 8, maximal).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rss_kib();
+    // Phase 0: what strangers can make a server process keep. Its hashing workers are warmed
+    // first, so their buffers are resident before the first measurement.
+    let process = ServerProcess::start(&file).await;
+    hostile(process.addr, 64, 8, maximal).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = process.rss();
     let started = Instant::now();
-    let statuses = hostile(addr, 1_000, 8, maximal).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let after = rss_kib();
+    let statuses = hostile(process.addr, 1_000, 8, maximal).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = process.rss();
     println!(
-        "unauthenticated sign-ins, 1,000 with maximal fields in {:.2?}: RSS {} KiB -> {} KiB, growth {} KiB (target < 5,120 KiB); statuses {statuses:?}",
+        "unauthenticated sign-ins, 1,000 with maximal fields in {:.2?}: server RSS {before} KiB -> {after} KiB, growth {} KiB (target < 5,120 KiB); statuses {statuses:?}",
         started.elapsed(),
-        before,
-        after,
         after.saturating_sub(before)
     );
-    let statuses = hostile(addr, 40, 4, oversized).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let last = rss_kib();
+    let statuses = hostile(process.addr, 40, 4, oversized).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let last = process.rss();
     println!(
-        "unauthenticated sign-ins, 40 with a 1.5 MB email: RSS {} KiB -> {} KiB, growth {} KiB; statuses {statuses:?}",
-        after,
-        last,
+        "unauthenticated sign-ins, 40 with a 1.5 MB email: server RSS {after} KiB -> {last} KiB, growth {} KiB; statuses {statuses:?}",
         last.saturating_sub(after)
     );
+    drop(process);
 
     // Phase 1: sustained load.
     let started = Instant::now();

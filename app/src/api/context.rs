@@ -58,7 +58,7 @@ pub fn meta() -> RequestMeta {
     }
 }
 
-pub use crate::backend::caller::{cookie_name, token_from_cookie_header};
+use crate::backend::caller::cookie_name;
 
 fn session_token(config: &Config) -> Option<String> {
     crate::backend::caller::session_token(config, &parts()?.headers)

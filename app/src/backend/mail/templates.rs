@@ -134,55 +134,70 @@ pub fn set_password(
     }
 }
 
-/// The notice to both addresses when an operator changes an account email.
-pub fn email_changed(to: &str, name: &str, old: &str, new: &str) -> Mail {
-    let subject = "The email address of your Usher account changed".to_string();
+/// What changed in an address notice, in both forms.
+struct AddressChange<'a> {
+    subject: &'a str,
+    heading: &'a str,
+    /// "An operator changed the sign-in email" — the rest names the two addresses.
+    lead: &'a str,
+    /// What follows for the person (text and HTML alike: no markup).
+    then: &'a str,
+}
+
+/// A notice that one of an account's addresses changed, from `old` to `new`.
+fn address_changed(to: &str, name: &str, old: &str, new: &str, what: AddressChange) -> Mail {
+    let AddressChange {
+        subject,
+        heading,
+        lead,
+        then,
+    } = what;
     let text = format!(
-        "Hello {name},\n\nAn operator changed the sign-in email of your Usher account from {old} to {new}. \
-         You were signed out everywhere; sign in with {new} from now on.\n\n\
+        "Hello {name},\n\n{lead} of your Usher account from {old} to {new}. {then}\n\n\
          If you did not expect this, contact your administrator.\n\n— Usher\n"
     );
     let body = format!(
-        r#"<h1 style="font-size:20px;margin:0 0 16px">Your sign-in email changed</h1>
+        r#"<h1 style="font-size:20px;margin:0 0 16px">{}</h1>
 <p style="margin:0 0 16px">Hello {},</p>
-<p style="margin:0 0 16px">An operator changed the sign-in email of your Usher account from <strong>{}</strong> to <strong>{}</strong>. You were signed out everywhere; sign in with the new address from now on.</p>
+<p style="margin:0 0 16px">{} of your Usher account from <strong>{}</strong> to <strong>{}</strong>. {}</p>
 <p style="margin:0;color:#4b5563;font-size:14px">If you did not expect this, contact your administrator.</p>"#,
+        escape_html(heading),
         escape_html(name),
+        escape_html(lead),
         escape_html(old),
-        escape_html(new)
+        escape_html(new),
+        escape_html(then)
     );
     Mail {
         to: to.to_string(),
-        html: layout(&subject, &body),
-        subject,
+        html: layout(subject, &body),
+        subject: subject.to_string(),
         text,
     }
+}
+
+/// The notice to both addresses when an operator changes an account email.
+pub fn email_changed(to: &str, name: &str, old: &str, new: &str) -> Mail {
+    let then = format!("You were signed out everywhere; sign in with {new} from now on.");
+    let what = AddressChange {
+        subject: "The email address of your Usher account changed",
+        heading: "Your sign-in email changed",
+        lead: "An operator changed the sign-in email",
+        then: &then,
+    };
+    address_changed(to, name, old, new, what)
 }
 
 /// The notice to the previous address when an admin changes where an account's other mail goes.
 /// Sign-in and password mail never goes there: it goes to the account email only.
 pub fn contact_email_changed(to: &str, name: &str, old: &str, new: &str) -> Mail {
-    let subject = "The contact email of your Usher account changed".to_string();
-    let text = format!(
-        "Hello {name},\n\nAn administrator changed the contact email of your Usher account from {old} to {new}. \
-         Messages other than sign-in and password mail now go there.\n\n\
-         If you did not expect this, contact your administrator.\n\n— Usher\n"
-    );
-    let body = format!(
-        r#"<h1 style="font-size:20px;margin:0 0 16px">Your contact email changed</h1>
-<p style="margin:0 0 16px">Hello {},</p>
-<p style="margin:0 0 16px">An administrator changed the contact email of your Usher account from <strong>{}</strong> to <strong>{}</strong>. Messages other than sign-in and password mail now go there.</p>
-<p style="margin:0;color:#4b5563;font-size:14px">If you did not expect this, contact your administrator.</p>"#,
-        escape_html(name),
-        escape_html(old),
-        escape_html(new)
-    );
-    Mail {
-        to: to.to_string(),
-        html: layout(&subject, &body),
-        subject,
-        text,
-    }
+    let what = AddressChange {
+        subject: "The contact email of your Usher account changed",
+        heading: "Your contact email changed",
+        lead: "An administrator changed the contact email",
+        then: "Messages other than sign-in and password mail now go there.",
+    };
+    address_changed(to, name, old, new, what)
 }
 
 #[cfg(test)]
