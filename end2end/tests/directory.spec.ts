@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { AccountPage } from '../fixtures/account-page';
 import { DirectoryPage, signedInBrowser } from '../fixtures/directory-page';
@@ -282,4 +283,26 @@ test('Forgot password: the same answer for anyone, a mailed link, and every old 
   await signIn.expectError('Wrong email or password.');
   await signIn.signIn(user.email, NEW_PASSWORD);
   await expect(page.getByRole('banner')).toContainText(user.name);
+});
+
+test('Export CSV downloads exactly the rows the filter shows, in Chromium', async ({ browser }) => {
+  const page = await signedInBrowser(browser, 'admin@northwind.test');
+  const directory = new DirectoryPage(page);
+  await directory.open('?q=lovelace');
+  const shown = (await directory.rows().allInnerTexts()).length;
+  expect(shown).toBeGreaterThan(0);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Export CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^usher-users-\d{4}-\d{2}-\d{2}\.csv$/);
+  expect(await download.failure()).toBeNull();
+  const text = readFileSync((await download.path())!, 'utf8');
+  const lines = text.trimEnd().split('\r\n');
+  expect(lines[0]).toBe('Name,Email,Entity,Roles,Status,Last sign-in,Created');
+  expect(lines.length - 1).toBe(shown);
+  for (const line of lines.slice(1)) {
+    expect(line.toLowerCase()).toContain('lovelace');
+    expect(line).toContain('Northwind Trading');
+  }
 });

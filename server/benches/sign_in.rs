@@ -81,12 +81,14 @@ impl ServerProcess {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("the server binary starts");
+        let process = Self { child, addr };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                return Self { child, addr };
+                return process;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        drop(process);
         panic!("the server did not start listening on {addr}");
     }
 

@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +155,8 @@ pub async fn users_csv(
     // The slot is held for as long as the stream lives, and given back when it ends or the
     // browser goes away.
     let slot = std::sync::Arc::new(slot);
+    // Fused: a compressing body polls once more after the end, which a bare `unfold` answers
+    // with a panic (the download arrived empty in every browser, which all ask for gzip or br).
     let stream = futures_util::stream::unfold(start, move |(ready, after, mut filter)| {
         let (state, scope, _slot) = (state.clone(), scope.clone(), slot.clone());
         async move {
@@ -176,7 +179,8 @@ pub async fn users_csv(
                 }
             }
         }
-    });
+    })
+    .fuse();
     let name = format!("usher-users-{}.csv", now.format("%Y-%m-%d"));
     (
         [

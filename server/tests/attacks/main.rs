@@ -4,13 +4,15 @@
 //!
 //! - `strangers`: nobody signed in (bounds, lockout, other hosts, secrets in `--help`);
 //! - `admins`: signed-in admins reaching past their rank or entity;
-//! - `accounts`: one-time passwords, one's own password, links and forged ids.
+//! - `accounts`: one-time passwords, one's own password, links and forged ids;
+//! - `exports`: the CSV export, which a browser always asks to compress.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod accounts;
 mod admins;
+mod exports;
 mod strangers;
 
 use app::backend::bootstrap;

@@ -126,6 +126,35 @@ pub struct Answer {
     pub status: u16,
     pub head: String,
     pub body: String,
+    /// The body's bytes as sent, chunked framing removed.
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+}
+
+/// The body of a `Transfer-Encoding: chunked` answer, unframed.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&raw[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next()?.trim(), 16).ok())
+            .unwrap_or(0);
+        raw = &raw[end + 2..];
+        if size == 0 || raw.len() < size {
+            break;
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = raw.get(size + 2..).unwrap_or_default();
+    }
+    body
 }
 
 pub async fn send(addr: SocketAddr, call: Call<'_>) -> Answer {
@@ -165,17 +194,28 @@ pub async fn send(addr: SocketAddr, call: Call<'_>) -> Answer {
     let _ = stream.write_all(&bytes).await;
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response).await;
-    let response = String::from_utf8_lossy(&response).to_string();
-    let status = response
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let raw = response.get(split + 4..).unwrap_or_default();
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .map(|(h, b)| (h.to_string(), b.to_string()))
-        .unwrap_or_default();
-    Answer { status, head, body }
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let bytes = if chunked { dechunk(raw) } else { raw.to_vec() };
+    let body = String::from_utf8_lossy(&bytes).to_string();
+    Answer {
+        status,
+        head,
+        body,
+        bytes,
+    }
 }
 
 /// POST to a server function.
