@@ -59,6 +59,25 @@ test('pages behind sign-in send a signed-out visitor to the sign-in page', async
   await new SignInPage(page).expectShown();
 });
 
+test('a deep link answers 303 to sign-in and leads back there after it, never to another site', async ({ page, request }) => {
+  const answer = await request.get('/invitations?status=pending', { maxRedirects: 0 });
+  expect(answer.status()).toBe(303);
+  expect(answer.headers()['location']).toBe('/sign-in?next=/invitations%3Fstatus%3Dpending');
+  await page.goto('/invitations?status=pending');
+  const signIn = new SignInPage(page);
+  await signIn.expectShown();
+  await signIn.signIn(OPERATOR.email, DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/invitations\?status=pending$/);
+  await expect(page.getByRole('heading', { name: 'Invitations' })).toBeVisible();
+
+  await page.context().clearCookies();
+  await page.goto('/sign-in?next=//attacker.example/');
+  await signIn.expectShown();
+  await signIn.signIn(OPERATOR.email, DEMO_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+  expect(new URL(page.url()).host).toBe(new URL(answer.url()).host);
+});
+
 test('an account is locked for a while after repeated failures', async ({ page }) => {
   const signIn = new SignInPage(page);
   await signIn.open();

@@ -1,7 +1,10 @@
 //! Request id and client address, security headers, and the cross-site check on every
 //! state-changing request.
 
+use app::api::auth::Me;
 use app::api::context::{ClientIp, RequestId};
+use app::backend::{caller, AppState};
+use app::ui::components::allowed::RESTRICTED_PAGES;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -202,6 +205,88 @@ pub async fn known_host(
         .into_response()
 }
 
+/// The page paths behind sign-in (`/users/:id` as the route table writes them).
+#[derive(Clone, Debug)]
+pub struct SignedInPages(pub Arc<Vec<String>>);
+
+/// Whether `path` is a page the route table writes as `pattern` (`:id` takes one segment).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    let (mut want, mut got) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with(':') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+impl SignedInPages {
+    fn contains(&self, path: &str) -> bool {
+        self.0.iter().any(|pattern| path_matches(pattern, path))
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A page behind sign-in, asked for by a signed-out visitor, is answered with a real redirect
+/// (303) to the sign-in page, which returns them where they were going once they are in. A page
+/// the caller may not use (a member on the User Directory) is answered 403; the page itself
+/// then says "No access". Decided here, before the page renders, from the same caller and the
+/// same rules (`RESTRICTED_PAGES`) the page uses.
+pub async fn page_access(
+    State((state, pages)): State<(AppState, SignedInPages)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let page = matches!(*request.method(), Method::GET | Method::HEAD) && pages.contains(path);
+    if !page {
+        return next.run(request).await;
+    }
+    let now = chrono::Utc::now();
+    let refused = match caller::from_headers(&state.db, &state.config, request.headers(), now).await
+    {
+        Ok(None) => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let location = format!("/sign-in?next={}", encode(target));
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+        }
+        Ok(Some(caller)) => RESTRICTED_PAGES
+            .iter()
+            .find(|(pattern, _)| path_matches(pattern, path))
+            .is_some_and(|(_, access)| !access.allows(&Me::of(&state, &caller))),
+        // The page reports what went wrong itself.
+        Err(_) => false,
+    };
+    let mut response = next.run(request).await;
+    if refused && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::FORBIDDEN;
+    }
+    response
+}
+
 /// The largest request body a path takes: a bulk invite carries a CSV file (10,000 rows), every
 /// other form a few fields. Bounded before any handler reads it, so nobody can make the server
 /// hold or parse megabytes it never needed.
@@ -291,6 +376,31 @@ pub async fn same_origin_writes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_behind_sign_in_are_matched_as_the_route_table_writes_them() {
+        let pages = SignedInPages(Arc::new(
+            ["/", "/account", "/users", "/users/:id"]
+                .map(String::from)
+                .to_vec(),
+        ));
+        for path in ["/", "/users", "/users/", "/users/0190", "/account"] {
+            assert!(pages.contains(path), "{path}");
+        }
+        for path in [
+            "/sign-in",
+            "/users/a/b",
+            "/pkg/usher.js",
+            "/no/such/page",
+            "/api/sign_in",
+        ] {
+            assert!(!pages.contains(path), "{path}");
+        }
+        assert_eq!(
+            encode("/invitations?status=pending"),
+            "/invitations%3Fstatus%3Dpending"
+        );
+    }
 
     #[test]
     fn only_the_public_host_is_answered() {

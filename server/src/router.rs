@@ -1,6 +1,6 @@
 use crate::middleware::{
-    bounded_bodies, known_host, request_context, same_origin_writes, security_headers,
-    AllowedHosts, AllowedOrigins, CspNonce,
+    bounded_bodies, known_host, page_access, request_context, same_origin_writes, security_headers,
+    AllowedHosts, AllowedOrigins, CspNonce, SignedInPages,
 };
 use crate::workers;
 use app::backend::config::Config;
@@ -38,6 +38,13 @@ async fn health(State(db): State<Db>) -> (StatusCode, &'static str) {
 
 pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
+    let signed_in_pages = SignedInPages(Arc::new(
+        routes
+            .iter()
+            .map(|route| route.path().to_string())
+            .filter(|path| !app::ui::SIGNED_OUT_PAGES.contains(&path.as_str()))
+            .collect(),
+    ));
     let context_state = state.clone();
     let origins = AllowedOrigins(Arc::new(vec![state.config.public_url.clone()]));
     let hosts = Arc::new(AllowedHosts::for_public_url(&state.config.public_url));
@@ -69,6 +76,10 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .with_state(options)
         .merge(health_routes)
         .merge(export_routes)
+        .layer(from_fn_with_state(
+            (state.clone(), signed_in_pages),
+            page_access,
+        ))
         .layer(from_fn_with_state(origins, same_origin_writes))
         .layer(from_fn_with_state(
             state.config.secure_cookies,

@@ -55,22 +55,32 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+impl Me {
+    /// The caller as the browser is told of them (also what decides which pages they may open).
+    #[cfg(feature = "ssr")]
+    pub fn of(state: &crate::backend::AppState, s: &crate::backend::Caller) -> Self {
+        use crate::backend::roles;
+        use crate::domain::Permission;
+        Me {
+            can_invite: s.has(Permission::InvitationsSend),
+            can_manage_users: s.has(Permission::UsersManage),
+            mailbox: s.is_operator() && state.outbox.keeps_files(),
+            id: s.user.id,
+            name: s.user.name.clone(),
+            email: s.user.email.clone(),
+            entity_name: s.entity.name.clone(),
+            roles: roles::labels(&s.roles),
+            is_admin: s.is_admin(),
+            is_operator: s.is_operator(),
+            must_change_password: s.user.must_change_password,
+        }
+    }
+}
+
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     use super::context;
-    use crate::backend::roles;
-    use crate::domain::Permission;
-    Ok(context::current_session().await?.map(|(state, s)| Me {
-        can_invite: s.has(Permission::InvitationsSend),
-        can_manage_users: s.has(Permission::UsersManage),
-        mailbox: s.is_operator() && state.outbox.keeps_files(),
-        id: s.user.id,
-        name: s.user.name.clone(),
-        email: s.user.email.clone(),
-        entity_name: s.entity.name.clone(),
-        roles: roles::labels(&s.roles),
-        is_admin: s.is_admin(),
-        is_operator: s.is_operator(),
-        must_change_password: s.user.must_change_password,
-    }))
+    Ok(context::current_session()
+        .await?
+        .map(|(state, s)| Me::of(&state, &s)))
 }

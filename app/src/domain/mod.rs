@@ -9,6 +9,7 @@ pub mod invitation;
 pub mod name;
 pub mod password;
 pub mod permission;
+pub mod return_path;
 pub mod status;
 
 pub use authorize::{authorize, grantable_roles, outranks_or_equals, Action, Actor, Denied, Grant};
@@ -18,4 +19,5 @@ pub use ids::{EntityId, UserId};
 pub use name::PersonName;
 pub use password::NewPassword;
 pub use permission::{Permission, RoleKey};
+pub use return_path::safe_return_path;
 pub use status::{InvitationStatus, UserStatus};

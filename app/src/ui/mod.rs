@@ -5,6 +5,7 @@ pub mod pages;
 
 use crate::api::auth::current_user;
 use crate::api::AppError;
+use components::allowed::{Allowed, PageAccess};
 use components::header::Header;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -54,6 +55,15 @@ pub fn submit_blocked(pending: impl Fn() -> bool + Send + Sync + 'static) -> Sig
     Signal::derive(move || !hydrated.is_some_and(|h| h.get()) || pending())
 }
 
+/// The pages a signed-out visitor may open; every other page of the route table below is
+/// behind sign-in, and the server sends a signed-out visitor from it to the sign-in page.
+pub const SIGNED_OUT_PAGES: [&str; 4] = [
+    "/sign-in",
+    "/accept-invitation",
+    "/forgot-password",
+    "/reset-password",
+];
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -82,10 +92,46 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("account") view=AccountPage />
-                    <Route path=path!("users") view=DirectoryPage />
-                    <Route path=path!("users/:id") view=UserPage />
-                    <Route path=path!("invitations") view=InvitationsPage />
-                    <Route path=path!("mailbox") view=MailboxPage />
+                    <Route
+                        path=path!("users")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Admins>
+                                    <DirectoryPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("users/:id")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Admins>
+                                    <UserPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("invitations")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Inviters>
+                                    <InvitationsPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("mailbox")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Mailbox>
+                                    <MailboxPage />
+                                </Allowed>
+                            }
+                        }
+                    />
                 </ParentRoute>
             </Routes>
         </Router>

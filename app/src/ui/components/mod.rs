@@ -1,3 +1,4 @@
+pub mod allowed;
 pub mod choices;
 pub mod confirm;
 pub mod field;

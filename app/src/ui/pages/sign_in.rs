@@ -3,16 +3,23 @@ use crate::ui::submit_blocked;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let already = Resource::new_blocking(|| (), |_| current_user());
     let action = ServerAction::<SignIn>::new();
     let result = action.value();
+    // Where the person was going when they were sent here (a path of this site only).
+    let query = use_query_map();
+    let next = move || {
+        let next = query.with_untracked(|q| q.get("next").unwrap_or_default());
+        crate::domain::safe_return_path(&next).to_string()
+    };
     // A full page load after sign-in: every page starts from the new session.
     Effect::new(move |_| {
         if let Some(Ok(())) = result.get() {
-            let _ = window().location().set_href("/");
+            let _ = window().location().set_href(&next());
         }
     });
     let error = move || result.get().and_then(Result::err).map(|e| e.summary());
@@ -20,7 +27,7 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in" />
         <Suspense>
             {move || Suspend::new(async move {
-                matches!(already.await, Ok(Some(_))).then(|| view! { <Redirect path="/" /> })
+                matches!(already.await, Ok(Some(_))).then(|| view! { <Redirect path=next() /> })
             })}
         </Suspense>
         <main id="main" class="centered">
