@@ -30,9 +30,13 @@ pub fn Header(me: Me) -> impl IntoView {
                 "Usher"
             </a>
             <nav class="nav" aria-label="Main">
-                {me.is_admin.then(|| view! { <A href="/users">"Users"</A> })}
-                {me.can_invite.then(|| view! { <A href="/invitations">"Invitations"</A> })}
-                {me.mailbox.then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
+                // Until a one-time password is changed, nothing else opens: no links to it.
+                {(me.is_admin && !me.must_change_password)
+                    .then(|| view! { <A href="/users">"Users"</A> })}
+                {(me.can_invite && !me.must_change_password)
+                    .then(|| view! { <A href="/invitations">"Invitations"</A> })}
+                {(me.mailbox && !me.must_change_password)
+                    .then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
                 <A href="/account">"My account"</A>
             </nav>
             <div class="who">

@@ -15,8 +15,10 @@ pub fn AccountPage() -> impl IntoView {
     if me.must_change_password {
         return view! {
             <Title text="Choose your password" />
-            <h1>"Choose your password"</h1>
-            <ChangePasswordCard />
+            <div class="single-column">
+                <h1>"Choose your password"</h1>
+                <ChangePasswordCard />
+            </div>
         }
         .into_any();
     }
