@@ -1,6 +1,6 @@
+use crate::guards::{bounded_bodies, known_host, page_access, AllowedHosts, SignedInPages};
 use crate::middleware::{
-    bounded_bodies, known_host, page_access, request_context, same_origin_writes, security_headers,
-    AllowedHosts, AllowedOrigins, CspNonce, SignedInPages,
+    request_context, same_origin_writes, security_headers, AllowedOrigins, CspNonce,
 };
 use crate::workers;
 use app::backend::config::Config;
