@@ -1,6 +1,7 @@
 //! Server functions, grouped by resource. Each is thin: who is asking, parse the input into
 //! domain types, one service call, map the error, return a DTO.
 
+pub mod accept;
 pub mod account;
 pub mod auth;
 #[cfg(feature = "ssr")]

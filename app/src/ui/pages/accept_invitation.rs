@@ -2,7 +2,7 @@
 //! the server in a request line: the page reads it once the WebAssembly runs and sends it in a
 //! request body.
 
-use crate::api::invitations::{invitation_link, AcceptInvitation, LinkState};
+use crate::api::accept::{invitation_link, AcceptInvitation, LinkState};
 use crate::ui::components::field::Field;
 use crate::ui::submit_blocked;
 use leptos::prelude::*;
