@@ -16,5 +16,6 @@ mod schema;
 mod sessions;
 mod sign_in;
 mod user_admin;
+mod user_edit;
 mod user_lifecycle;
 mod users;
