@@ -16,9 +16,10 @@ INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNI
 
 .PHONY: run test tools browser-tools mail-tools build build-release lint fmt bench clean-test-dbs
 
+# The release build: a debug bundle is 13 MB of WebAssembly and slow to use.
 run: tools
-	cargo leptos build
-	./target/debug/server serve --demo
+	cargo leptos build --release --precompress
+	./target/release/server serve --demo
 
 test: tools browser-tools mail-tools
 	bash .ci/test-all.sh
@@ -59,7 +60,7 @@ build: tools
 	cargo leptos build
 
 build-release: tools
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 lint: tools
 	cargo fmt --all --check

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test layer in order: Rust unit and database tests (SQLite, and PostgreSQL when it
-# answers), the debug build of the whole app, then the Playwright suite in Debian Chromium.
+# answers), the release build of the whole app (what `make run` serves and a deployment ships),
+# then the Playwright suite against it in Debian Chromium.
 # Prints one summary line and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ if grep -q "PostgreSQL not reachable" "$logs/rust-tests.log"; then
   echo "note: PostgreSQL did not answer, so the database tests ran on SQLite only"
 fi
 
-if layer build cargo leptos build; then
+if layer build cargo leptos build --release --precompress; then
   layer end2end end2end/run-tests.sh
   p=$(grep -hoE '^ +[0-9]+ passed' "$logs/end2end.log" | awk '{s+=$1} END {print s+0}')
   f=$(grep -hoE '^ +[0-9]+ (failed|flaky|interrupted)' "$logs/end2end.log" | awk '{s+=$1} END {print s+0}')

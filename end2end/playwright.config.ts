@@ -33,7 +33,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: './target/debug/server serve --demo',
+    command: `${process.env.E2E_SERVER ?? './target/release/server'} serve --demo`,
     cwd: '..',
     url: `${baseURL}/healthz`,
     timeout: 120_000,

@@ -244,14 +244,11 @@ test('Forgot password: the same answer for anyone, a mailed link, and every old 
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto('/sign-in');
-  await hydrated(page);
   await page.getByRole('link', { name: 'Forgot password?' }).click();
-  await hydrated(page);
   await page.getByLabel('Email').fill('nobody.at.all@example.test');
   await page.getByRole('button', { name: 'Send reset link' }).click();
   const unknown = await page.getByRole('status').innerText();
   await page.goto('/forgot-password');
-  await hydrated(page);
   await page.getByLabel('Email').fill(user.email);
   await page.getByRole('button', { name: 'Send reset link' }).click();
   const known = await page.getByRole('status').innerText();

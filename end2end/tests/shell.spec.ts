@@ -18,7 +18,7 @@ test('pages carry a nonce-based content security policy and framing is refused',
 
 test("every page's scripts carry the nonce its policy names", async ({ request }) => {
   for (let i = 0; i < 20; i++) {
-    const response = await request.get('/sign-in');
+    const response = await request.get('/accept-invitation');
     const nonce = /'nonce-([^']+)'/.exec(response.headers()['content-security-policy'])?.[1];
     expect(nonce).toBeTruthy();
     const html = await response.text();
@@ -50,4 +50,19 @@ test('signing in again in the same browser ends the previous session', async ({ 
   expect(await me.json()).toBeNull();
   const current = await browserLike.post('/api/current_user', { headers });
   expect((await current.json()).email).toBe('admin@northwind.test');
+});
+
+test('the bundle is named by its content, precompressed at build time and kept for a year', async ({ request }) => {
+  const html = await (await request.get('/accept-invitation')).text();
+  const names = [...html.matchAll(/\/pkg\/usher\.[A-Za-z0-9_-]+\.(js|wasm|css)/g)].map((m) => m[0]);
+  expect(new Set(names.map((n) => n.split('.').pop()))).toEqual(new Set(['js', 'wasm', 'css']));
+  for (const name of new Set(names)) {
+    const brotli = await request.get(name, { headers: { 'Accept-Encoding': 'br' } });
+    expect(brotli.status(), name).toBe(200);
+    expect(brotli.headers()['content-encoding'], name).toBe('br');
+    expect(brotli.headers()['cache-control'], name).toBe('public, max-age=31536000, immutable');
+    const gzip = await request.get(name, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(gzip.headers()['content-encoding'], name).toBe('gzip');
+    expect((await gzip.body()).length).toBe((await brotli.body()).length);
+  }
 });

@@ -89,3 +89,46 @@ test('an account is locked for a while after repeated failures', async ({ page }
   await signIn.signIn(email, 'wrong password again');
   await signIn.expectError(/Too many attempts\. Wait \d+ seconds, then try again\./);
 });
+
+test('an empty form names what is missing, next to each field', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('#email-error')).toHaveText('Enter your email.');
+  await expect(page.locator('#password-error')).toHaveText('Enter your password.');
+  await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Email').fill(OPERATOR.email);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('#email-error')).toHaveText('');
+  await expect(page.locator('#password-error')).toHaveText('Enter your password.');
+  await expect(page.getByLabel('Email')).toHaveValue(OPERATOR.email);
+
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.locator('#email-error')).toHaveText('Enter the email you sign in with.');
+  await page.getByLabel('Email').fill('not an address');
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.locator('#email-error')).not.toHaveText('');
+  await expect(page.getByLabel('Email')).toHaveValue('not an address');
+});
+
+test('signing in needs no script: the page loads no WebAssembly and stays small', async ({ browser }) => {
+  // With JavaScript off entirely, the form still signs in and leads on.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const loaded: { url: string; bytes: number }[] = [];
+  page.on('response', async (response) => {
+    const length = Number(response.headers()['content-length'] ?? (await response.body().catch(() => Buffer.alloc(0))).length);
+    loaded.push({ url: response.url(), bytes: length });
+  });
+  await page.goto('/sign-in?next=/account');
+  await expect(page.locator('script[src], link[rel="modulepreload"], link[rel="preload"]')).toHaveCount(0);
+  expect(loaded.filter((r) => /\.(wasm|js)(\?|$)/.test(r.url))).toEqual([]);
+  const total = loaded.reduce((sum, r) => sum + r.bytes, 0);
+  expect(total).toBeLessThan(150 * 1024);
+  await page.getByLabel('Email').fill(OPERATOR.email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await context.close();
+});

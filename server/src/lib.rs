@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod export;
+pub mod forms;
 pub mod guards;
 pub mod middleware;
 pub mod router;

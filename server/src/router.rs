@@ -6,16 +6,20 @@ use crate::workers;
 use app::backend::config::Config;
 use app::backend::{AppState, Db};
 use app::{shell, App};
+use axum::extract::Request;
 use axum::extract::State;
+use axum::http::header;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let var =
@@ -25,6 +29,8 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
         .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(addr)
+        // A build with hashed file names says so beside the server.
+        .hash_files(app::ui::assets::hash_file("hash.txt").is_some_and(|f| f.exists()))
         .build()
 }
 
@@ -46,6 +52,32 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
             .collect(),
     ));
     let context_state = state.clone();
+    let page_context = move || {
+        provide_context(context_state.clone());
+        // Render with the nonce the middleware will put in the CSP header.
+        let nonce = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+        if let Some(CspNonce(nonce)) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce));
+        }
+    };
+    let render: Arc<std::sync::Mutex<crate::forms::Render>> =
+        Arc::new(std::sync::Mutex::new(Box::new(
+            leptos_axum::render_app_async_with_context(page_context.clone(), {
+                let options = options.clone();
+                move || shell(options.clone())
+            }),
+        )));
+    let mut form_routes = Router::new();
+    for page in app::ui::form_post::FORM_PAGES {
+        let render = render.clone();
+        form_routes = form_routes.route(
+            page,
+            post(move |request: Request| async move {
+                crate::forms::post_to_page(render.as_ref(), request).await
+            }),
+        );
+    }
     let origins = AllowedOrigins(Arc::new(vec![state.config.public_url.clone()]));
     let hosts = Arc::new(AllowedHosts::for_public_url(&state.config.public_url));
     let health_routes = Router::new()
@@ -54,26 +86,16 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let export_routes = Router::new()
         .route("/export/users.csv", get(crate::export::users_csv))
         .with_state(state.clone());
+    let assets = assets(&options);
     Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || {
-                provide_context(context_state.clone());
-                // Render with the nonce the middleware will put in the CSP header.
-                let nonce = use_context::<http::request::Parts>()
-                    .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
-                if let Some(CspNonce(nonce)) = nonce {
-                    provide_context(leptos::nonce::Nonce::from_value(nonce));
-                }
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, page_context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+        .merge(form_routes)
+        .merge(assets)
         .merge(health_routes)
         .merge(export_routes)
         .layer(from_fn_with_state(
@@ -89,6 +111,31 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .layer(from_fn(bounded_bodies))
         .layer(from_fn_with_state(hosts, known_host))
         .layer(from_fn(request_context))
+}
+
+/// The built bundle under `/pkg`: the brotli or gzip copy made at build time when there is one
+/// (`cargo leptos build --release --precompress`), so nothing is compressed per request. Files
+/// named by their content's hash never change, so browsers keep them for a year.
+fn assets(options: &LeptosOptions) -> Router {
+    let pkg = format!("/{}", options.site_pkg_dir);
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let cache = if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    Router::new().nest_service(&pkg, files).layer(map_response(
+        move |mut response: Response| async move {
+            if response.status().is_success() {
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static(cache),
+                );
+            }
+            response
+        },
+    ))
 }
 
 pub async fn serve(db: Db, config: Config, addr: SocketAddr) -> Result<(), String> {

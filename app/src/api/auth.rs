@@ -25,6 +25,16 @@ pub struct Me {
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::context;
     use crate::backend::{auth, sessions};
+    let mut missing = crate::domain::FieldErrors::new();
+    if email.trim().is_empty() {
+        missing.add("email", "Enter your email.");
+    }
+    if password.is_empty() {
+        missing.add("password", "Enter your password.");
+    }
+    missing
+        .into_result()
+        .map_err(crate::backend::ServiceError::Invalid)?;
     let state = context::state()?;
     let (token, _session) = auth::sign_in(
         &state,

@@ -127,9 +127,19 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
             return Err(crate::backend::ServiceError::RateLimited { retry_after_secs }.into());
         }
     }
-    // Nothing longer than an email address goes on to the work below.
-    if email.len() > 4 * crate::domain::Email::MAX_LEN {
-        return Ok(());
+    // Say what is wrong with the address itself; whether it has an account stays unsaid.
+    let problem = if email.trim().is_empty() {
+        Some("Enter the email you sign in with.".to_string())
+    } else if email.len() > 4 * crate::domain::Email::MAX_LEN {
+        Some("This is longer than any email address.".to_string())
+    } else {
+        crate::domain::Email::parse(&email)
+            .err()
+            .map(|e| e.to_string())
+    };
+    if let Some(problem) = problem {
+        let fields = crate::domain::FieldErrors::single("email", problem);
+        return Err(crate::backend::ServiceError::Invalid(fields).into());
     }
     let meta = context::meta();
     tokio::spawn(async move {

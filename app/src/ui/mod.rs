@@ -1,6 +1,9 @@
 //! The Leptos UI: the HTML shell, the route table and the signed-in layout.
 
+#[cfg(feature = "ssr")]
+pub mod assets;
 pub mod components;
+pub mod form_post;
 pub mod pages;
 
 use crate::api::auth::current_user;
@@ -8,10 +11,10 @@ use crate::api::AppError;
 use components::allowed::{Allowed, PageAccess};
 use components::header::Header;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 use pages::{
     accept_invitation::AcceptInvitationPage,
     account::AccountPage,
@@ -25,8 +28,17 @@ use pages::{
 };
 
 /// The HTML document. Its inline scripts carry the request's nonce, which the server's
-/// middleware also puts in the Content-Security-Policy header.
+/// middleware also puts in the Content-Security-Policy header. The sign-in and Forgot password
+/// pages get no scripts at all: their forms work as plain posts, so a person signs in without
+/// downloading the console.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let (scripts, stylesheet) = (
+        !form_post::is_form_page(),
+        assets::stylesheet_href(&options),
+    );
+    #[cfg(not(feature = "ssr"))]
+    let (scripts, stylesheet) = (true, String::new());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -34,8 +46,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <link rel="stylesheet" href=stylesheet />
+                <link rel="icon" href="/favicon.ico" />
+                {scripts
+                    .then(|| {
+                        view! {
+                            <AutoReload options=options.clone() />
+                            <HydrationScripts options />
+                        }
+                    })}
                 <MetaTags />
             </head>
             <body>
@@ -78,16 +97,15 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/usher.css" />
-        <Link rel="icon" href="/favicon.ico" />
         <Title formatter=|title: String| {
             if title.is_empty() { "Usher".to_string() } else { format!("{title} · Usher") }
         } />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("sign-in") view=SignInPage />
+                // Rendered whole, not streamed: without scripts nothing could swap a streamed part in.
+                <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("accept-invitation") view=AcceptInvitationPage />
-                <Route path=path!("forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("reset-password") view=ResetPasswordPage />
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=HomePage />

@@ -50,3 +50,36 @@ pub fn Field(
         </div>
     }
 }
+
+/// A labelled input for a server-rendered form: its value and error are fixed when it renders.
+#[component]
+pub fn PlainField(
+    label: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: String,
+    error: Option<String>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let has_error = error.is_some();
+    let invalid = if has_error { "true" } else { "false" };
+    view! {
+        <div class="field" class:has-error=has_error>
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required
+                value=value
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-error" id=error_id>
+                {error}
+            </p>
+        </div>
+    }
+}

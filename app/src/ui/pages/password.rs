@@ -1,91 +1,97 @@
 //! Forgot password and the page its link (or an admin's Reset password) leads to.
 
-use crate::api::users::{password_link, ForgotPassword, ResetPassword};
-use crate::ui::components::field::Field;
+use crate::api::users::{forgot_password, password_link, ResetPassword};
+use crate::api::AppError;
+use crate::ui::components::auth_card::AuthCard;
+use crate::ui::components::field::{Field, PlainField};
+use crate::ui::form_post;
 use crate::ui::pages::accept_invitation::token_from_fragment;
 use crate::ui::submit_blocked;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::{Meta, Title};
 
-#[component]
-fn AuthCard(children: Children) -> impl IntoView {
-    view! {
-        <main id="main" class="centered">
-            <section class="card narrow auth-card">
-                <div class="brand big">
-                    <span class="brand-mark" aria-hidden="true">
-                        "U"
-                    </span>
-                    "Usher"
-                </div>
-                {children()}
-            </section>
-        </main>
-    }
-}
-
-/// The same answer whether or not the address has an account.
+/// The same answer whether or not the address has an account. A plain form, like sign-in.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ForgotPassword>::new();
-    let email = RwSignal::new(String::new());
-    let sent = move || matches!(action.value().get(), Some(Ok(())));
-    let error = move || action.value().get().and_then(Result::err);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        action.dispatch(ForgotPassword {
-            email: email.get_untracked(),
-        });
-    };
+    let posted = form_post::posted();
+    let email = posted
+        .as_ref()
+        .map(|form| form.get("email"))
+        .unwrap_or_default();
+    let outcome = Resource::new_blocking(
+        || (),
+        move |_| {
+            let posted = posted.clone();
+            async move {
+                match posted {
+                    Some(form) => Some(forgot_password(form.get("email")).await),
+                    None => None,
+                }
+            }
+        },
+    );
     view! {
         <Title text="Forgot password" />
         <AuthCard>
             <h1>"Forgot password"</h1>
-            <Show
-                when=sent
-                fallback=move || {
-                    view! {
-                        <p class="muted">
-                            "Enter the email you sign in with. If it belongs to an active account, we send a link to choose a new password."
-                        </p>
-                        <form class="form" novalidate on:submit=submit>
-                            <Field
-                                label="Email"
-                                name="email"
-                                kind="email"
-                                autocomplete="username"
-                                required=true
-                                value=email
-                                error=Signal::derive(move || error().and_then(|e| e.field("email")))
-                            />
-                            <p class="form-error" role="alert">
-                                {move || error().map(|e| e.summary())}
-                            </p>
-                            <button
-                                type="submit"
-                                class="button primary wide"
-                                disabled=submit_blocked(move || action.pending().get())
-                            >
-                                "Send reset link"
-                            </button>
-                        </form>
-                    }
-                }
-            >
-                <p role="status" class="notice success">
-                    {move || {
-                        format!(
-                            "If {} belongs to an active account, a link to choose a new password is on its way. It works once, for one hour.",
-                            email.get(),
-                        )
-                    }}
-                </p>
-            </Show>
+            <Suspense>
+                {move || {
+                    let email = email.clone();
+                    Suspend::new(async move {
+                        match outcome.await {
+                            Some(Ok(())) => {
+                                view! {
+                                    <p role="status" class="notice success">
+                                        {format!(
+                                            "If {email} belongs to an active account, a link to choose a new password is on its way. It works once, for one hour.",
+                                        )}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            outcome => {
+                                let error = outcome.and_then(Result::err);
+                                view! { <ForgotPasswordForm email error /> }.into_any()
+                            }
+                        }
+                    })
+                }}
+            </Suspense>
             <p>
                 <a href="/sign-in">"Back to sign in"</a>
             </p>
         </AuthCard>
+    }
+}
+
+#[component]
+fn ForgotPasswordForm(email: String, error: Option<AppError>) -> impl IntoView {
+    let email_error = error.as_ref().and_then(|e| e.field("email"));
+    let summary = error
+        .as_ref()
+        .filter(|e| !matches!(e, AppError::Invalid(_)))
+        .map(AppError::summary);
+    view! {
+        <p class="muted">
+            "Enter the email you sign in with. If it belongs to an active account, we send a link to choose a new password."
+        </p>
+        <form class="form" method="post" novalidate>
+            <PlainField
+                label="Email"
+                name="email"
+                kind="email"
+                autocomplete="username"
+                value=email
+                error=email_error
+            />
+            <p class="form-error" role="alert">
+                {summary}
+            </p>
+            <button type="submit" class="button primary wide">
+                "Send reset link"
+            </button>
+        </form>
     }
 }
 

@@ -1,5 +1,12 @@
-use crate::api::auth::{current_user, SignIn};
-use crate::ui::submit_blocked;
+//! Sign in: a plain server-rendered form that works before (and without) any WebAssembly. It
+//! posts to this page; the server signs the person in and answers 303 to where they were going,
+//! or renders the page again with the message and the email they typed.
+
+use crate::api::auth::{current_user, sign_in};
+use crate::api::AppError;
+use crate::ui::components::auth_card::AuthCard;
+use crate::ui::components::field::PlainField;
+use crate::ui::form_post;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -7,74 +14,103 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let already = Resource::new_blocking(|| (), |_| current_user());
-    let action = ServerAction::<SignIn>::new();
-    let result = action.value();
-    // Where the person was going when they were sent here (a path of this site only).
     let query = use_query_map();
+    // Where the person was going when they were sent here (a path of this site only).
     let next = move || {
         let next = query.with_untracked(|q| q.get("next").unwrap_or_default());
         crate::domain::safe_return_path(&next).to_string()
     };
-    // A full page load after sign-in: every page starts from the new session.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = result.get() {
-            let _ = window().location().set_href(&next());
-        }
-    });
-    let error = move || result.get().and_then(Result::err).map(|e| e.summary());
+    let posted = form_post::posted();
+    let email = posted
+        .as_ref()
+        .map(|form| form.get("email"))
+        .unwrap_or_default();
+    // Blocking: the server decides before it sends anything (a redirect or the page).
+    let outcome = Resource::new_blocking(
+        || (),
+        move |_| {
+            let posted = posted.clone();
+            async move {
+                match posted {
+                    Some(form) => {
+                        let result = sign_in(form.get("email"), form.get("password")).await;
+                        #[cfg(feature = "ssr")]
+                        if result.is_ok() {
+                            form_post::see_other(&next());
+                        }
+                        Outcome::Tried(result.err())
+                    }
+                    None => Outcome::Shown {
+                        signed_in: matches!(current_user().await, Ok(Some(_))),
+                    },
+                }
+            }
+        },
+    );
     view! {
         <Title text="Sign in" />
-        <Suspense>
-            {move || Suspend::new(async move {
-                matches!(already.await, Ok(Some(_))).then(|| view! { <Redirect path=next() /> })
-            })}
-        </Suspense>
-        <main id="main" class="centered">
-            <section class="card narrow auth-card">
-                <div class="brand big">
-                    <span class="brand-mark" aria-hidden="true">
-                        "U"
-                    </span>
-                    "Usher"
-                </div>
-                <h1>"Sign in"</h1>
-                <ActionForm action=action attr:class="form" attr:novalidate="true">
-                    <div class="field">
-                        <label for="email">"Email"</label>
-                        <input
-                            id="email"
-                            name="email"
-                            type="email"
-                            autocomplete="username"
-                            required
-                        />
-                    </div>
-                    <div class="field">
-                        <label for="password">"Password"</label>
-                        <input
-                            id="password"
-                            name="password"
-                            type="password"
-                            autocomplete="current-password"
-                            required
-                        />
-                    </div>
-                    <p class="form-error" role="alert">
-                        {error}
-                    </p>
-                    <button
-                        type="submit"
-                        class="button primary wide"
-                        disabled=submit_blocked(move || action.pending().get())
-                    >
-                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
-                <p class="small">
-                    <a href="/forgot-password">"Forgot password?"</a>
-                </p>
-            </section>
-        </main>
+        <AuthCard>
+            <h1>"Sign in"</h1>
+            <Suspense>
+                {move || {
+                    let email = email.clone();
+                    Suspend::new(async move {
+                        let error = match outcome.await {
+                            Outcome::Shown { signed_in: true } => {
+                                return view! { <Redirect path=next() /> }.into_any();
+                            }
+                            Outcome::Tried(error) => error,
+                            Outcome::Shown { .. } => None,
+                        };
+                        view! { <SignInForm email error /> }.into_any()
+                    })
+                }}
+            </Suspense>
+            <p class="small">
+                <a href="/forgot-password">"Forgot password?"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Outcome {
+    Shown { signed_in: bool },
+    Tried(Option<AppError>),
+}
+
+#[component]
+fn SignInForm(email: String, error: Option<AppError>) -> impl IntoView {
+    let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
+    let (email_error, password_error) = (field("email"), field("password"));
+    let summary = error
+        .as_ref()
+        .filter(|e| !matches!(e, AppError::Invalid(_)))
+        .map(AppError::summary);
+    view! {
+        <form class="form" method="post" novalidate>
+            <PlainField
+                label="Email"
+                name="email"
+                kind="email"
+                autocomplete="username"
+                value=email
+                error=email_error
+            />
+            <PlainField
+                label="Password"
+                name="password"
+                kind="password"
+                autocomplete="current-password"
+                value=String::new()
+                error=password_error
+            />
+            <p class="form-error" role="alert">
+                {summary}
+            </p>
+            <button type="submit" class="button primary wide">
+                "Sign in"
+            </button>
+        </form>
     }
 }
