@@ -3,19 +3,20 @@
 # Used by `make bench`; the figures go to docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
 
-echo "release bundle:"
+# What is served: the content-hashed files and the brotli copies the build made of them.
+echo "release bundle (as served, brotli made at build time):"
 total=0
-for f in target/site/pkg/usher.wasm target/site/pkg/usher.js target/site/pkg/usher.css; do
-  node -e '
-    const fs = require("fs"), zlib = require("zlib");
-    const f = process.argv[1], raw = fs.readFileSync(f);
-    const gz = zlib.gzipSync(raw, { level: 9 }).length;
-    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-    console.log(`  ${f.split("/").pop().padEnd(12)} raw ${(raw.length/1024).toFixed(1)} KB  gzip ${(gz/1024).toFixed(1)} KB  brotli ${(br/1024).toFixed(1)} KB`);
-  ' "$f"
+for f in target/site/pkg/usher.*.wasm target/site/pkg/usher.*.js target/site/pkg/usher.*.css; do
+  raw=$(stat -c %s "$f")
+  br=$(stat -c %s "$f.br")
+  gz=$(stat -c %s "$f.gz")
+  total=$((total + br))
+  awk -v n="$(basename "$f")" -v r="$raw" -v g="$gz" -v b="$br" \
+    'BEGIN { printf "  %-40s raw %8.1f KB  gzip %7.1f KB  brotli %7.1f KB\n", n, r/1024, g/1024, b/1024 }'
 done
+awk -v t="$total" 'BEGIN { printf "  console (wasm + js + css)  brotli %.1f KB  (target 250 KB per screen)\n", t/1024 }'
 
 port="$(node -e "const s=require('net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
 db="$(mktemp -d)/usher.db"
@@ -36,7 +37,7 @@ node -e '
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(process.argv[1] + "/sign-in");
+    await page.goto(process.argv[1] + "/accept-invitation");
     try {
       await page.waitForSelector("body[data-hydrated]", { state: "attached", timeout: 15000 });
       console.log("  release bundle hydrates in Chromium: yes");
@@ -49,6 +50,10 @@ node -e '
 ' "http://127.0.0.1:$port"
 sleep 3
 rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$pid/status"; }
+css=$(ls target/site/pkg/usher.*.css.br)
+page=$(curl -fs -H 'Accept-Encoding: br' "http://127.0.0.1:$port/sign-in" | wc -c)
+awk -v p="$page" -v c="$(stat -c %s "$css")" \
+  'BEGIN { printf "  sign-in page (HTML + css, brotli; no script)  %.1f KB  (target 150 KB)\n", (p+c)/1024 }'
 echo "server (release, SQLite, demo data):"
 echo "  RSS idle after start      $(rss)"
 for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/sign-in" >/dev/null; done
