@@ -24,6 +24,15 @@ pub(crate) fn encode(value: &str) -> String {
         .collect()
 }
 
+/// "1 user", "3 users", "1,204 users": a count with the noun it counts.
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n as u64),
+        if n == 1 { one } else { many }
+    )
+}
+
 /// A count with thousands separators: 1000000 → "1,000,000".
 pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -110,10 +110,10 @@ pub fn InvitationsPage() -> impl IntoView {
                     prop:value=move || query.get().status
                 >
                     <option value="">"All statuses"</option>
-                    <option value="pending">"pending"</option>
-                    <option value="accepted">"accepted"</option>
-                    <option value="expired">"expired"</option>
-                    <option value="revoked">"revoked"</option>
+                    <option value="pending">"Pending"</option>
+                    <option value="accepted">"Accepted"</option>
+                    <option value="expired">"Expired"</option>
+                    <option value="revoked">"Revoked"</option>
                 </select>
             </label>
             <Suspense fallback=|| ()>

@@ -250,7 +250,10 @@ fn Sessions(
                 Ok(n) => {
                     notice.set(Some(match session {
                         Some(_) => "Session ended.".to_string(),
-                        None => format!("{n} session(s) ended."),
+                        None => format!(
+                            "{} ended.",
+                            super::super::counted(n as usize, "session", "sessions")
+                        ),
                     }));
                     reload.update(|r| *r += 1);
                 }
@@ -272,7 +275,10 @@ fn Sessions(
                         view! {
                             <ConfirmButton
                                 label="End all"
-                                question=format!("End all {count} session(s)?")
+                                question=format!(
+                                    "End all {}?",
+                                    super::super::counted(count, "session", "sessions"),
+                                )
                                 confirm_label="End all"
                                 pending=busy
                                 on_confirm=Callback::new(move |_| end(None))

@@ -319,7 +319,10 @@ fn BulkDialog(
                         "deactivate" => "Deactivated",
                         _ => "Reactivated",
                     };
-                    let mut message = format!("{done} {changed} user(s).");
+                    let mut message = format!(
+                        "{done} {}.",
+                        super::super::counted(changed, "user", "users")
+                    );
                     if let Some((_, reason)) = outcome.failed.first() {
                         message
                             .push_str(&format!(" {} not changed: {reason}", outcome.failed.len()));
@@ -341,20 +344,20 @@ fn BulkDialog(
         }>
             {move || {
                 let action = asking.get()?;
-                let count = selected.with(|s| s.len());
+                let count = super::super::counted(selected.with(|s| s.len()), "user", "users");
                 let label = super::actions::action_label(action);
                 let question = match action {
                     "delete" => {
                         format!(
-                            "Delete {count} user(s)? They are signed out at once and hidden from the directory; an operator can restore them. Their open orders and credit requests are not cancelled.",
+                            "Delete {count}? They are signed out at once and hidden from the directory; an operator can restore them. Their open orders and credit requests are not cancelled.",
                         )
                     }
                     "deactivate" => {
                         format!(
-                            "Deactivate {count} user(s)? They are signed out at once and cannot sign in until reactivated.",
+                            "Deactivate {count}? They are signed out at once and cannot sign in until reactivated.",
                         )
                     }
-                    _ => format!("Reactivate {count} user(s)? They can sign in again."),
+                    _ => format!("Reactivate {count}? They can sign in again."),
                 };
                 Some(
                     view! {
