@@ -2,6 +2,7 @@
 //! and the command line. `main.rs` only parses arguments and calls `cli::run`.
 #![recursion_limit = "256"]
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod export;

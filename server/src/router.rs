@@ -10,8 +10,7 @@ use axum::extract::Request;
 use axum::extract::State;
 use axum::http::header;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state, map_response};
-use axum::response::Response;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
@@ -114,26 +113,40 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
 }
 
 /// The built bundle under `/pkg`: the brotli or gzip copy made at build time when there is one
-/// (`cargo leptos build --release --precompress`), so nothing is compressed per request. Files
-/// named by their content's hash never change, so browsers keep them for a year.
+/// (`cargo leptos build --release --precompress`), so nothing is compressed per request. A file
+/// whose name carries the hash of its content never changes, so browsers keep it for a year;
+/// the split build rewrites some files after naming them, so each name is checked against the
+/// content here, and a file that does not match is revalidated instead.
 fn assets(options: &LeptosOptions) -> Router {
     let pkg = format!("/{}", options.site_pkg_dir);
     let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let immutable = Arc::new(crate::assets::named_by_content(&dir));
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    let cache = if options.hash_files {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    Router::new().nest_service(&pkg, files).layer(map_response(
-        move |mut response: Response| async move {
-            if response.status().is_success() {
-                response.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    header::HeaderValue::from_static(cache),
-                );
+    Router::new().nest_service(&pkg, files).layer(from_fn(
+        move |request: Request, next: axum::middleware::Next| {
+            let immutable = immutable.clone();
+            async move {
+                let name = request
+                    .uri()
+                    .path()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let mut response = next.run(request).await;
+                if response.status().is_success() {
+                    let cache = if immutable.contains(&name) {
+                        "public, max-age=31536000, immutable"
+                    } else {
+                        "no-cache"
+                    };
+                    response.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        header::HeaderValue::from_static(cache),
+                    );
+                }
+                response
             }
-            response
         },
     ))
 }
