@@ -54,6 +54,12 @@ pub fn asks_first(action: &str) -> bool {
     matches!(action, "deactivate" | "delete" | "reset_password" | "purge")
 }
 
+/// Whether an action takes something away (shown in red). Reset password asks first too, but
+/// it only sends a link: it is not styled like Delete.
+pub fn is_destructive(action: &str) -> bool {
+    matches!(action, "deactivate" | "delete" | "purge")
+}
+
 /// Every action this viewer may take on `row`, in menu order.
 pub fn actions_of(row: &DirectoryRow) -> Vec<String> {
     let mut list = Vec::new();
@@ -169,7 +175,7 @@ pub fn RowMenu(row: DirectoryRow, asking: Asking, on_changed: Callback<Changed>)
         .into_iter()
         .map(|action| {
             let row = row.clone();
-            let danger = asks_first(&action);
+            let danger = is_destructive(&action);
             view! {
                 <button
                     type="button"
@@ -253,6 +259,11 @@ pub fn ConfirmDialog(asking: Asking, on_changed: Callback<Changed>) -> impl Into
                 };
                 let label = action_label(&action);
                 let purge = action == "purge";
+                let button_class = if is_destructive(&action) {
+                    "button danger"
+                } else {
+                    "button primary"
+                };
                 let email = row.email.clone();
                 let text = question(&row, &action);
                 let confirm = move |_| {
@@ -295,7 +306,7 @@ pub fn ConfirmDialog(asking: Asking, on_changed: Callback<Changed>) -> impl Into
                             <ModalActions on_close=close>
                                 <button
                                     type="button"
-                                    class="button danger"
+                                    class=button_class
                                     disabled=move || busy.get()
                                     on:click=confirm.clone()
                                 >

@@ -1,6 +1,8 @@
 //! A user's page: profile, status actions, sessions (End session, End all) and audit trail.
 
-use super::actions::{action_label, actions_of, asks_first, start, Asking, Changed, ConfirmDialog};
+use super::actions::{
+    action_label, actions_of, is_destructive, start, Asking, Changed, ConfirmDialog,
+};
 use super::edit::EditUserDialog;
 use super::table::status_label;
 use crate::api::directory::DirectoryRow;
@@ -98,7 +100,11 @@ fn UserView(
             view! {
                 <button
                     type="button"
-                    class=if asks_first(&action) { "button danger-ghost" } else { "button" }
+                    class=if is_destructive(&action) {
+                        "button danger-ghost"
+                    } else {
+                        "button ghost"
+                    }
                     disabled=move || busy.get()
                     on:click=move |_| {
                         error.set(None);
@@ -297,10 +303,10 @@ fn Sessions(
                         <table class="table">
                             <thead>
                                 <tr>
-                                    <th scope="col">"Browser"</th>
+                                    <th scope="col">"Device"</th>
                                     <th scope="col">"IP address"</th>
-                                    <th scope="col">"Created"</th>
-                                    <th scope="col">"Last seen"</th>
+                                    <th scope="col">"Signed in"</th>
+                                    <th scope="col">"Last active"</th>
                                     <th scope="col">
                                         <span class="visually-hidden">"Actions"</span>
                                     </th>
@@ -314,12 +320,12 @@ fn Sessions(
                                         let id = s.id;
                                         view! {
                                             <tr>
-                                                <td data-label="Browser">{s.browser.clone()}</td>
+                                                <td data-label="Device">{s.browser.clone()}</td>
                                                 <td data-label="IP address" class="mono">
                                                     {s.ip.clone()}
                                                 </td>
-                                                <td data-label="Created">{s.created.clone()}</td>
-                                                <td data-label="Last seen">{s.last_seen.clone()}</td>
+                                                <td data-label="Signed in">{s.created.clone()}</td>
+                                                <td data-label="Last active">{s.last_seen.clone()}</td>
                                                 <td class="actions">
                                                     {can_end
                                                         .then(|| {
