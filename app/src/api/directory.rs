@@ -52,6 +52,8 @@ pub struct DirectoryPage {
     /// False when there are more than `total` (counting stops there to stay fast).
     pub total_exact: bool,
     pub next: Option<String>,
+    /// How many rows the pages before this one showed, for "51–100 of 54,320".
+    pub offset: u64,
     /// The search this page answers, so a slow answer to an older search is recognised.
     pub q: String,
 }
@@ -215,16 +217,18 @@ pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppE
         total: page.total,
         total_exact: page.total_exact,
         next: page.next.as_ref().map(Cursor::encode),
+        offset: page.offset,
         q: query.q,
     })
 }
 
-/// Deactivate, Reactivate, Delete or Restore, decided on the version the admin saw.
+/// Deactivate, Reactivate, Delete or Restore, decided on the status the admin saw (`seen`):
+/// refused only when that status has changed since.
 #[server(prefix = "/api", endpoint = "change_user_status")]
 pub async fn change_user_status(
     id: Uuid,
     action: String,
-    version: i32,
+    seen: String,
 ) -> Result<DirectoryRow, AppError> {
     use super::context;
     use crate::backend::users::lifecycle::{change_status, StatusAction};
@@ -232,16 +236,18 @@ pub async fn change_user_status(
     let (state, me) = context::require_session().await?;
     let action = StatusAction::parse(&action)
         .ok_or_else(|| ServiceError::Conflict("Unknown action.".into()))?;
+    let seen = crate::domain::UserStatus::parse(&seen)
+        .ok_or_else(|| ServiceError::Conflict("Unknown status.".into()))?;
     let now = context::now();
-    let user = change_status(&state, &me, id, action, version, context::meta(), now).await?;
+    let user = change_status(&state, &me, id, action, seen, context::meta(), now).await?;
     convert::fresh_row(&state, &me, &user, now).await
 }
 
-/// A user as the admin saw them: id and version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A user as the admin saw them: id and status (what a status action decides on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
     pub id: Uuid,
-    pub version: i32,
+    pub status: String,
 }
 
 /// What a bulk action did: the rows changed, and why the others were not.
@@ -273,17 +279,11 @@ pub async fn bulk_change_status(action: String, users: Vec<Seen>) -> Result<Bulk
         failed: Vec::new(),
     };
     for seen in users {
-        match change_status(
-            &state,
-            &me,
-            seen.id,
-            action,
-            seen.version,
-            context::meta(),
-            now,
-        )
-        .await
-        {
+        let Some(status) = crate::domain::UserStatus::parse(&seen.status) else {
+            outcome.failed.push((seen.id, "Unknown status.".into()));
+            continue;
+        };
+        match change_status(&state, &me, seen.id, action, status, context::meta(), now).await {
             Ok(user) => outcome
                 .changed
                 .push(convert::fresh_row(&state, &me, &user, now).await?),

@@ -42,6 +42,8 @@ pub struct InvitationPage {
     pub rows: Vec<InvitationRow>,
     pub total: u64,
     pub next: Option<String>,
+    /// How many rows the pages before this one showed, for "26–50 of 120".
+    pub offset: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,6 +252,7 @@ pub async fn list_invitations(query: InvitationQuery) -> Result<InvitationPage, 
         rows,
         total: page.total,
         next: page.next.map(|c| c.encode()),
+        offset: page.offset,
     })
 }
 

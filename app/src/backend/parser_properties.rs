@@ -107,6 +107,7 @@ proptest! {
             }),
             users_done: done,
             invitations_done: !done,
+            shown: secs.unwrap_or(0) as u64,
         };
         prop_assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
     }

@@ -30,7 +30,8 @@ pub struct SeedReport {
     pub invitations: usize,
 }
 
-const FIRST: [&str; 40] = [
+/// The first and last names of the generated users (a bench draws its search terms from them).
+pub const FIRST: [&str; 40] = [
     "Ada",
     "Grace",
     "Alan",
@@ -72,7 +73,7 @@ const FIRST: [&str; 40] = [
     "Ingrid",
     "Kenji",
 ];
-const LAST: [&str; 40] = [
+pub const LAST: [&str; 40] = [
     "Lovelace",
     "Hopper",
     "Turing",
@@ -200,10 +201,33 @@ pub async fn seed_demo(
     };
     audit::record(&txn, &ctx, change, now).await?;
     txn.commit().await?;
+    if generated >= SETTLE_AFTER {
+        settle(db).await?;
+    }
     Ok(SeedReport {
         users: generated + named_ids.len(),
         invitations,
     })
+}
+
+/// A load this large leaves work the database would otherwise do while people search.
+const SETTLE_AFTER: usize = 10_000;
+
+/// After a bulk load, what the database would get to later, done now so the first searches
+/// after `seed-demo` are as fast as later ones: SQLite folds the write-ahead log back into the
+/// file (readers otherwise look through it for every page; no statistics are gathered, the
+/// plans are chosen without them); PostgreSQL builds the visibility map (index-only scans need it) and its statistics, as
+/// autovacuum would some minutes later.
+pub async fn settle(db: &Db) -> Result<(), ServiceError> {
+    use sea_orm::ConnectionTrait;
+    let statements: &[&str] = match db.backend() {
+        sea_orm::DbBackend::Postgres => &["VACUUM ANALYZE"],
+        _ => &["PRAGMA wal_checkpoint(TRUNCATE)"],
+    };
+    for statement in statements {
+        db.writer().execute_unprepared(statement).await?;
+    }
+    Ok(())
 }
 
 async fn seed_invitations<C: sea_orm::ConnectionTrait>(

@@ -18,11 +18,16 @@ async fn act(
         me,
         target.id,
         action,
-        target.version,
+        seen(&target),
         meta(),
         Utc::now(),
     )
     .await
+}
+
+/// The status an admin saw the user in.
+fn seen(user: &user::Model) -> UserStatus {
+    UserStatus::parse(&user.status).expect("a known status")
 }
 
 async fn listed(t: &TestDb, me: &Caller, statuses: Vec<UserStatus>, email: &str) -> bool {
@@ -131,7 +136,7 @@ async fn scope_self_and_stale_versions_are_refused(t: &TestDb) {
             &admin,
             target.id,
             StatusAction::Deactivate,
-            target.version,
+            seen(&target),
             meta(),
             Utc::now()
         ),
@@ -140,7 +145,7 @@ async fn scope_self_and_stale_versions_are_refused(t: &TestDb) {
             &operator,
             target.id,
             StatusAction::Delete,
-            target.version,
+            seen(&target),
             meta(),
             Utc::now()
         ),
@@ -149,6 +154,57 @@ async fn scope_self_and_stale_versions_are_refused(t: &TestDb) {
     let loser = if a.is_err() { a } else { b };
     assert!(matches!(loser, Err(ServiceError::Conflict(_))));
 }
+
+/// A status action decides on the status the admin saw: a change that does not bear on it
+/// (the user changing their own password moves the version) lets it go ahead, a change of the
+/// status itself refuses it and says what the user is now.
+async fn status_actions_conflict_only_with_a_status_change(t: &TestDb) {
+    use sea_orm::sea_query::Expr;
+    demo(t).await;
+    let admin = acting_as(t, DEMO_ADMIN).await;
+    let operator = acting_as(t, DEMO_OPERATOR).await;
+    let shown = user_by_email(t, DEMO_MEMBER).await;
+    // Meanwhile the member changes their own password: a new version, the same status.
+    user::Entity::update_many()
+        .col_expr(user::Column::Version, Expr::value(shown.version + 1))
+        .col_expr(
+            user::Column::PasswordHash,
+            Expr::value("changed by the member"),
+        )
+        .filter(user::Column::Id.eq(shown.id))
+        .exec(t.db.writer())
+        .await
+        .unwrap();
+    let state = t.state();
+    let deactivated = change_status(
+        &state,
+        &admin,
+        shown.id,
+        StatusAction::Deactivate,
+        seen(&shown),
+        meta(),
+        Utc::now(),
+    )
+    .await
+    .expect("a password change does not bear on Deactivate");
+    assert_eq!(deactivated.status, "inactive");
+    // The operator still has the row as Active on screen: Delete decided on that is refused.
+    let refused = change_status(
+        &state,
+        &operator,
+        shown.id,
+        StatusAction::Delete,
+        seen(&shown),
+        meta(),
+        Utc::now(),
+    )
+    .await;
+    match refused {
+        Err(ServiceError::Conflict(message)) => assert!(message.contains("Inactive"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+db_test!(status_actions_conflict_only_with_a_status_change);
 db_test!(scope_self_and_stale_versions_are_refused);
 
 async fn the_last_operator_stays(t: &TestDb) {
@@ -343,7 +399,7 @@ async fn delete_permanently_leaves_a_tombstone_and_tells_the_directory(t: &TestD
         &operator,
         member.id,
         StatusAction::Restore,
-        tombstone.version,
+        seen(&tombstone),
         meta(),
         Utc::now(),
     )

@@ -31,6 +31,13 @@ pub struct Cursor {
     pub users_done: bool,
     #[serde(default)]
     pub invitations_done: bool,
+    /// How many rows the pages before this one showed, so a page can say "51–100 of …".
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shown: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Cursor {

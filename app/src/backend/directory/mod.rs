@@ -169,6 +169,8 @@ pub struct Page {
     /// False when there are more than `total`.
     pub total_exact: bool,
     pub next: Option<Cursor>,
+    /// How many rows the pages before this one showed (0 on the first page).
+    pub offset: u64,
 }
 
 /// `list` for `me`, asking for the scope first (reads outside a request: tests, benches).
@@ -315,6 +317,12 @@ pub async fn list<C: ConnectionTrait>(
             .await?;
             if walked.len() as u64 > limit {
                 fetch_in_order(conn, walked).await
+            } else if backend == DbBackend::Postgres
+                && matches!(filter.sort, Sort::Name | Sort::Email)
+            {
+                let mark = cursor.users.as_ref();
+                let ids = sorted_matches(conn, scope, filter, &search, mark, limit + 1).await?;
+                fetch_in_order(conn, ids).await
             } else {
                 let indexed = users_query(backend, scope, filter, &search, true);
                 fetch_users(conn, indexed, filter.sort, cursor.users.as_ref(), limit + 1).await
@@ -379,12 +387,14 @@ pub async fn list<C: ConnectionTrait>(
     next.invitations_done =
         cursor.invitations_done || (invitations.peek().is_none() && invitations_fetched <= limit);
     let more = !(next.users_done && next.invitations_done);
+    next.shown = cursor.shown + taken.len() as u64;
 
     Ok(Page {
         rows: details(conn, taken).await?,
         total: users_total.min(user_cap) + invitations_total.min(cap),
         total_exact: users_total <= user_cap && invitations_total <= cap,
         next: more.then_some(next),
+        offset: cursor.shown,
     })
 }
 

@@ -28,6 +28,7 @@ fn cursors_round_trip() {
         }),
         users_done: false,
         invitations_done: true,
+        shown: 50,
     };
     assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
     assert_eq!(Cursor::decode("garbage"), None);

@@ -29,18 +29,28 @@ pub enum Sort {
 pub struct Cursor {
     pub at: DateTime<Utc>,
     pub id: Uuid,
+    /// How many rows the pages before this one showed, so a page can say "26–50 of …".
+    pub shown: u64,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        format!("{}_{}", self.at.timestamp_micros(), self.id.simple())
+        format!(
+            "{}_{}_{}",
+            self.at.timestamp_micros(),
+            self.id.simple(),
+            self.shown
+        )
     }
 
     pub fn decode(text: &str) -> Option<Self> {
-        let (micros, id) = text.split_once('_')?;
+        let mut parts = text.splitn(3, '_');
+        let (micros, id) = (parts.next()?, parts.next()?);
         Some(Self {
             at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
             id: Uuid::parse_str(id).ok()?,
+            // Cursors written before the count was carried start counting again.
+            shown: parts.next().map_or(Some(0), |n| n.parse().ok())?,
         })
     }
 }
@@ -60,6 +70,8 @@ pub struct Page {
     pub rows: Vec<Detail>,
     pub total: u64,
     pub next: Option<Cursor>,
+    /// How many rows the pages before this one showed (0 on the first page).
+    pub offset: u64,
 }
 
 /// `text` as a LIKE pattern that matches it literally anywhere (`%`, `_` and `\` are escaped).
@@ -151,6 +163,7 @@ pub async fn list<C: ConnectionTrait>(
         );
     }
     let limit = filter.limit.clamp(1, 200);
+    let offset = filter.after.map_or(0, |c| c.shown);
     page = if descending {
         page.order_by_desc(column).order_by_desc(C::Id)
     } else {
@@ -166,11 +179,13 @@ pub async fn list<C: ConnectionTrait>(
             last.expires_at
         },
         id: last.id,
+        shown: offset + models.len() as u64,
     });
     Ok(Page {
         rows: details(conn, models).await?,
         total,
         next,
+        offset,
     })
 }
 
@@ -288,6 +303,7 @@ mod tests {
         let cursor = Cursor {
             at: DateTime::from_timestamp_micros(1_790_000_000_123_456).unwrap(),
             id: Uuid::now_v7(),
+            shown: 25,
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("garbage"), None);

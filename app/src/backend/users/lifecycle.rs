@@ -1,6 +1,8 @@
 //! What admins do to a user from the directory: Deactivate, Reactivate, Delete (soft), Restore.
 //! Each is authorised against the user's entity (another entity's user reads as not found),
 //! decided on the row read inside the transaction, and written conditionally on its version.
+//! A status action is refused as stale only when the status the admin saw has changed since:
+//! an edit of the name or the user changing their own password does not bear on it.
 
 use super::{apply_status, find};
 use crate::backend::audit::RequestMeta;
@@ -136,7 +138,7 @@ pub async fn change_status(
     me: &Caller,
     id: Uuid,
     action: StatusAction,
-    expected_version: i32,
+    seen: UserStatus,
     meta: RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<user::Model, ServiceError> {
@@ -144,8 +146,11 @@ pub async fn change_status(
     let current = me.may_user(&txn, action.permission(), id).await?;
     let from = UserStatus::parse(&current.status)
         .ok_or_else(|| ServiceError::Internal("unknown status".into()))?;
-    if current.version != expected_version {
-        return Err(super::changed_meanwhile());
+    if from != seen {
+        return Err(ServiceError::Conflict(format!(
+            "Someone else changed this user since you looked: they are {} now.",
+            from.label()
+        )));
     }
     if !action.allowed_from(from) {
         return Err(ServiceError::Conflict(format!(
