@@ -211,6 +211,7 @@ test('Delete hides the user; the Deleted filter shows them; an operator restores
   await dialog.getByRole('button', { name: 'Delete permanently' }).click();
   await expect(dialog).toHaveCount(0);
   await expect(operatorDirectory.row(user.email)).toHaveCount(0);
+  await expect(operatorDirectory.notice()).toContainText(`${user.name} was deleted permanently.`);
   await operator.reload();
   await hydrated(operator);
   await expect(operatorDirectory.row(user.email)).toHaveCount(0);
@@ -227,9 +228,12 @@ test('an admin ends one of the user\'s sessions from their page', async ({ brows
   const sessions = page.getByRole('region', { name: 'Sessions' });
   await expect(sessions.getByRole('row')).toHaveCount(2);
   await sessions.getByRole('button', { name: 'End session' }).click();
-  await sessions.getByRole('group').getByRole('button', { name: 'End session' }).click();
+  await page.getByRole('dialog', { name: 'End session' }).getByRole('button', { name: 'End session', exact: true }).click();
   await expect(sessions.getByText('Not signed in anywhere.')).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Audit trail' })).toContainText('session.ended');
+  const trail = page.getByRole('region', { name: 'Audit trail' });
+  await expect(trail).toContainText('session.ended');
+  // Changes read as "Field: before → after", not as raw JSON.
+  await expect(trail).not.toContainText('{"');
 
   // A member's home is My account; any navigation of theirs finds the session ended.
   await new AccountPage(theirs).navigateHome();
@@ -302,4 +306,34 @@ test('Export CSV downloads exactly the rows the filter shows, in Chromium', asyn
     expect(line.toLowerCase()).toContain('lovelace');
     expect(line).toContain('Northwind Trading');
   }
+});
+
+test('the count says which rows a page shows, headers sort, an empty result offers Clear filters', async ({ browser }) => {
+  const page = await signedInBrowser(browser, OPERATOR.email);
+  const directory = new DirectoryPage(page);
+  await directory.open();
+  const count = page.locator('.table-count');
+  await expect(count).toHaveText(/^1–50 of [\d,]+ users$/);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(count).toHaveText(/^51–\d+ of [\d,]+ users$/);
+
+  // A column header sorts by its column and says so; the URL keeps it.
+  const emailHeader = page.getByRole('columnheader', { name: 'Email' });
+  await emailHeader.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=email/);
+  await expect(emailHeader).toHaveAttribute('aria-sort', 'ascending');
+  await expect(page.getByRole('columnheader', { name: 'Name' })).toHaveAttribute('aria-sort', 'none');
+  await expect(count).toHaveText(/^1–50 of /);
+  const emails = await page.locator('table.directory tbody td[data-label="Email"]').allTextContents();
+  expect(emails.length).toBeGreaterThan(1);
+  expect(emails).toEqual([...emails].sort());
+
+  // Nothing found: no bare table head, but what to do about it.
+  await directory.search('zzzq nobody at all');
+  await expect(page.getByText('No users match.')).toBeVisible();
+  await expect(page.locator('table.directory')).toBeHidden();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page.getByRole('searchbox')).toHaveValue('');
+  await expect(directory.rows().first()).toBeVisible();
+  await expect(page).toHaveURL(/sort=email/);
 });

@@ -72,7 +72,7 @@ test('Revoke kills the link; Resend revives the same record with a new link', as
   // Act on the filtered table, not on the one it is about to replace.
   await expect(page.getByText('1 invitation', { exact: true })).toBeVisible();
   await invitations.act(email, 'Revoke');
-  await expect(invitations.row(email).getByText('revoked')).toBeVisible();
+  await expect(invitations.row(email).getByText('Revoked', { exact: true })).toBeVisible();
   const revoked = await openLink(browser, first);
   await expect(revoked.getByRole('heading', { name: 'This invitation was revoked' })).toBeVisible();
 
@@ -137,8 +137,8 @@ test('operators filter across All entities; the filter lives in the URL', async 
   await expect(entities.filter({ hasText: 'Northwind Trading' })).toHaveCount(0);
   await page.getByLabel('Status').selectOption('expired');
   await expect(page).toHaveURL(/status=expired/);
-  await expect(page.locator('tbody .badge').first()).toHaveText('expired');
-  await expect(page.locator('tbody .badge').filter({ hasNotText: 'expired' })).toHaveCount(0);
+  await expect(page.locator('tbody .badge').first()).toHaveText('Expired');
+  await expect(page.locator('tbody .badge').filter({ hasNotText: 'Expired' })).toHaveCount(0);
 
   await page.reload();
   await hydrated(page);
@@ -182,4 +182,22 @@ test('bulk invite from CSV: preview with a bad row, progress, a result per row',
   await expect(invitations.row(b)).toContainText('Contoso Markets');
   await expect(invitations.row(b)).toContainText('Credit Officer');
   await newestLink(b);
+});
+
+test("every row's actions fit inside the table, at a laptop's width and a wide screen's", async ({ page }) => {
+  await signedIn(page, OPERATOR.email);
+  const invitations = new InvitationsPage(page);
+  for (const width of [1280, 1440]) {
+    await page.setViewportSize({ width, height: 800 });
+    await invitations.open();
+    await expect(page.locator('tbody tr').first()).toBeVisible();
+    const table = (await page.locator('.table-wrap').boundingBox())!;
+    const scrolls = await page.locator('.table-wrap').evaluate((e) => e.scrollWidth > e.clientWidth);
+    expect(scrolls, `the table scrolls sideways at ${width} px`).toBe(false);
+    const buttons = page.locator('tbody td.actions button');
+    for (let i = 0; i < (await buttons.count()); i++) {
+      const box = (await buttons.nth(i).boundingBox())!;
+      expect(box.x + box.width, `an action is cut off at ${width} px`).toBeLessThanOrEqual(table.x + table.width);
+    }
+  }
 });

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { AccountPage } from '../fixtures/account-page';
 import { SignInPage } from '../fixtures/sign-in-page';
-import { DEMO_PASSWORD, freshUser, usherCli } from '../fixtures/usher';
+import { DEMO_PASSWORD, freshUser, hydrated, usherCli } from '../fixtures/usher';
 
 test("a deactivated user's open session is rejected on its next navigation", async ({ page }) => {
   const user = freshUser('Grace');
@@ -33,6 +33,11 @@ test('changing my password keeps this session and ends the others', async ({ bro
     await new AccountPage(page).expectShown(user.name);
   }
   const account = new AccountPage(first);
+  // Read again now that both browsers are signed in.
+  await first.reload();
+  await hydrated(first);
+  const sessions = account.sessionRows();
+  await expect(sessions).toHaveCount(3); // header + both browsers
 
   await account.changePassword('wrong current password', 'a brand new passphrase');
   await expect(first.getByText('This is not your current password.')).toBeVisible();
@@ -43,6 +48,8 @@ test('changing my password keeps this session and ends the others', async ({ bro
 
   await account.changePassword(DEMO_PASSWORD, 'a brand new passphrase');
   await expect(first.getByRole('status').filter({ hasText: 'Password changed' })).toBeVisible();
+  // The session the change ended leaves the list at once, without a reload.
+  await expect(sessions).toHaveCount(2);
 
   await new AccountPage(second).navigateHome();
   await new SignInPage(second).expectShown();
@@ -72,7 +79,7 @@ test('I can end one of my other sessions from My sessions', async ({ browser }) 
   await expect(here.getByText('This browser')).toBeVisible();
 
   await here.getByRole('button', { name: 'End session' }).click();
-  await here.getByRole('group').getByRole('button', { name: 'End session' }).click();
+  await here.getByRole('dialog', { name: 'End session' }).getByRole('button', { name: 'End session', exact: true }).click();
   await expect(rows).toHaveCount(2);
 
   await new AccountPage(elsewhere).navigateHome();

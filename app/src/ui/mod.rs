@@ -164,6 +164,8 @@ fn SignedInLayout() -> impl IntoView {
     // Blocking: the server waits for it before sending anything, so a signed-out visitor gets a
     // real 302 to the sign-in page rather than a page that redirects once the WebAssembly runs.
     let me = Resource::new_blocking(move || location.pathname.get(), |_| current_user());
+    // What a page that is left behind has to tell the next one (a user deleted permanently).
+    provide_context(pages::Flash(RwSignal::new(None)));
     view! {
         <Transition fallback=|| {
             view! {

@@ -1,9 +1,10 @@
-use leptos::html::Button;
+use super::modal::{Modal, ModalActions};
 use leptos::prelude::*;
 
-/// A destructive button that asks before it acts: the first press shows the question with
-/// Confirm and Cancel, so a stray click or keypress never ends anything. The confirm button takes
-/// the focus; Escape cancels.
+/// A destructive button that asks before it acts: the press opens a small dialog with the
+/// question, Cancel and the confirming button, so a stray click or keypress never ends anything
+/// and the question never squeezes the row it belongs to. Escape or Cancel leave everything as
+/// it was, and the focus goes back to the button.
 #[component]
 pub fn ConfirmButton(
     label: &'static str,
@@ -13,57 +14,29 @@ pub fn ConfirmButton(
     #[prop(into)] pending: Signal<bool>,
 ) -> impl IntoView {
     let asking = RwSignal::new(false);
-    let confirm_button = NodeRef::<Button>::new();
-    Effect::new(move |_| {
-        if asking.get() {
-            if let Some(button) = confirm_button.get() {
-                let _ = button.focus();
-            }
-        }
-    });
-    let question_text = question.clone();
+    let close = Callback::new(move |_| asking.set(false));
+    let question = StoredValue::new(question);
     view! {
-        <Show
-            when=move || asking.get()
-            fallback=move || {
-                view! {
+        <button type="button" class="button danger-ghost" on:click=move |_| asking.set(true)>
+            {label}
+        </button>
+        <Show when=move || asking.get()>
+            <Modal title=label on_close=close>
+                <p>{question.get_value()}</p>
+                <ModalActions on_close=close>
                     <button
                         type="button"
-                        class="button danger-ghost"
-                        on:click=move |_| asking.set(true)
+                        class="button danger"
+                        disabled=move || pending.get()
+                        on:click=move |_| {
+                            asking.set(false);
+                            on_confirm.run(());
+                        }
                     >
-                        {label}
+                        {confirm_label}
                     </button>
-                }
-            }
-        >
-            <span
-                class="confirm"
-                role="group"
-                aria-label=question.clone()
-                on:keydown=move |event| {
-                    if event.key() == "Escape" {
-                        asking.set(false);
-                    }
-                }
-            >
-                <span class="confirm-question">{question_text.clone()}</span>
-                <button
-                    type="button"
-                    class="button danger"
-                    node_ref=confirm_button
-                    disabled=move || pending.get()
-                    on:click=move |_| {
-                        asking.set(false);
-                        on_confirm.run(());
-                    }
-                >
-                    {confirm_label}
-                </button>
-                <button type="button" class="button ghost" on:click=move |_| asking.set(false)>
-                    "Cancel"
-                </button>
-            </span>
+                </ModalActions>
+            </Modal>
         </Show>
     }
 }

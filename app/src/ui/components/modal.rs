@@ -145,5 +145,14 @@ pub fn ModalActions(on_close: Callback<()>, children: Children) -> impl IntoView
 /// A status as colour and text, so it reads without colour too.
 #[component]
 pub fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {
-    view! { <span class=move || format!("badge {}", status.get())>{move || status.get()}</span> }
+    // Named as the seeds write statuses: "Pending", not "pending".
+    let label = move || {
+        let status = status.get();
+        let mut chars = status.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+            .unwrap_or_default()
+    };
+    view! { <span class=move || format!("badge {}", status.get())>{label}</span> }
 }

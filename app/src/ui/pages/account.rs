@@ -12,12 +12,15 @@ use leptos_meta::Title;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let me = expect_context::<Me>();
+    // One action for the card and the sessions: a new password ends the other sessions, so
+    // the list is read again when it is changed.
+    let change = ServerAction::<ChangePassword>::new();
     if me.must_change_password {
         return view! {
             <Title text="Choose your password" />
             <div class="single-column">
                 <h1>"Choose your password"</h1>
-                <ChangePasswordCard />
+                <ChangePasswordCard action=change />
             </div>
         }
         .into_any();
@@ -45,16 +48,15 @@ pub fn AccountPage() -> impl IntoView {
                     </dd>
                 </dl>
             </section>
-            <ChangePasswordCard />
+            <ChangePasswordCard action=change />
         </div>
-        <SessionsCard />
+        <SessionsCard changed=change.version() />
     }
     .into_any()
 }
 
 #[component]
-fn ChangePasswordCard() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
+fn ChangePasswordCard(action: ServerAction<ChangePassword>) -> impl IntoView {
     let form = NodeRef::<Form>::new();
     let error = move || action.value().get().and_then(Result::err);
     let field =
@@ -125,9 +127,12 @@ fn ChangePasswordCard() -> impl IntoView {
 }
 
 #[component]
-fn SessionsCard() -> impl IntoView {
+fn SessionsCard(#[prop(into)] changed: Signal<usize>) -> impl IntoView {
     let end = ServerAction::<EndMySession>::new();
-    let sessions = Resource::new(move || end.version().get(), |_| my_sessions());
+    let sessions = Resource::new(
+        move || (end.version().get(), changed.get()),
+        |_| my_sessions(),
+    );
     Effect::new(move |_| {
         if let Some(Err(e)) = end.value().get() {
             go_to_sign_in_if_ended(&e);

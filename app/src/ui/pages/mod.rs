@@ -9,6 +9,7 @@ pub mod sign_in;
 pub mod users;
 
 use crate::api::AppError;
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 /// Percent-encodes a query value.
@@ -31,6 +32,85 @@ pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
         thousands(n as u64),
         if n == 1 { one } else { many }
     )
+}
+
+/// What the last action on a page did: done (green), or done in part (amber), said in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub warning: bool,
+}
+
+impl From<String> for Notice {
+    fn from(text: String) -> Self {
+        Notice {
+            text,
+            warning: false,
+        }
+    }
+}
+
+/// A notice carried to the next page, for an action that ends the page it was taken on.
+#[derive(Clone, Copy)]
+pub struct Flash(pub RwSignal<Option<Notice>>);
+
+impl Flash {
+    /// Leaves `notice` for the next page.
+    pub fn leave(self, notice: Notice) {
+        self.0.set(Some(notice));
+    }
+
+    /// What the previous page left, taken once.
+    pub fn take() -> Option<Notice> {
+        let Flash(flash) = use_context::<Flash>()?;
+        let notice = flash.get_untracked();
+        if notice.is_some() {
+            flash.set(None);
+        }
+        notice
+    }
+}
+
+/// The notice line at the top of a page (hidden while there is nothing to say).
+#[component]
+pub fn NoticeLine(notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    let warning = move || notice.with(|n| n.as_ref().is_some_and(|n| n.warning));
+    view! {
+        <p
+            class=move || if warning() { "notice warning" } else { "notice success" }
+            role="status"
+            hidden=move || notice.with(Option::is_none)
+        >
+            {move || notice.get().map(|n| n.text)}
+        </p>
+    }
+}
+
+/// Where a page sits among everything that matches: "51–100 of 54,320 users", "1 user",
+/// "1–50 of more than 1,000 users" (counting stopped there). Empty when nothing matches.
+pub(crate) fn range_line(
+    offset: u64,
+    shown: u64,
+    total: u64,
+    exact: bool,
+    one: &str,
+    many: &str,
+) -> String {
+    let of = if exact {
+        thousands(total)
+    } else {
+        format!("more than {}", thousands(total))
+    };
+    match (total, exact, shown) {
+        (0, _, _) => String::new(),
+        (1, true, 1) => format!("1 {one}"),
+        (_, _, 0) => format!("{of} {many}"),
+        _ => format!(
+            "{}–{} of {of} {many}",
+            thousands(offset + 1),
+            thousands(offset + shown)
+        ),
+    }
 }
 
 /// A count with thousands separators: 1000000 → "1,000,000".

@@ -43,7 +43,7 @@ pub fn InvitationsPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| invite_options());
     // Cursors of the pages before this one, for Previous.
     let earlier = RwSignal::new(Vec::<String>::new());
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<crate::ui::pages::Notice>);
     let inviting = RwSignal::new(false);
     let bulk_open = RwSignal::new(false);
     let navigate = use_navigate();
@@ -72,7 +72,7 @@ pub fn InvitationsPage() -> impl IntoView {
     let on_search = set(|q, v| q.q = v);
     let on_sort = set(|q, v| q.sort = v);
     let refresh = Callback::new(move |message: String| {
-        notice.set(Some(message));
+        notice.set(Some(crate::ui::pages::Notice::from(message)));
         list.refetch();
     });
 
@@ -89,9 +89,7 @@ pub fn InvitationsPage() -> impl IntoView {
                 </button>
             </div>
         </div>
-        <p class="notice success" role="status" hidden=move || notice.get().is_none()>
-            {move || notice.get()}
-        </p>
+        <crate::ui::pages::NoticeLine notice />
         <form class="filters" role="search" on:submit=|e| e.prevent_default()>
             <label class="filter">
                 <span>"Search"</span>

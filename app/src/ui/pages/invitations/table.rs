@@ -5,7 +5,7 @@ use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::modal::StatusBadge;
 use crate::ui::components::pager::Pager;
-use crate::ui::pages::go_to_sign_in_if_ended;
+use crate::ui::pages::{go_to_sign_in_if_ended, range_line};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -23,7 +23,7 @@ pub fn InvitationsTable(
     #[prop(into)] first: Signal<bool>,
     on_next: Callback<String>,
     on_previous: Callback<()>,
-    notice: RwSignal<Option<String>>,
+    notice: RwSignal<Option<crate::ui::pages::Notice>>,
 ) -> impl IntoView {
     let rows = RwSignal::new(page.rows);
     let busy = RwSignal::new(None::<Uuid>);
@@ -45,18 +45,20 @@ pub fn InvitationsTable(
                             *row = updated;
                         }
                     });
-                    notice.set(Some(match action {
+                    notice.set(Some(crate::ui::pages::Notice::from(match action {
                         RowAction::Revoke => {
                             format!("Invitation to {email} revoked. The link no longer works.")
                         }
                         _ => format!(
                             "Invitation to {email} resent. The earlier link no longer works."
                         ),
-                    }));
+                    })));
                 }
                 Ok(None) => {
                     rows.update(|rows| rows.retain(|r| r.id != id));
-                    notice.set(Some(format!("Invitation to {email} deleted.")));
+                    notice.set(Some(crate::ui::pages::Notice::from(format!(
+                        "Invitation to {email} deleted."
+                    ))));
                 }
                 Err(error) => {
                     go_to_sign_in_if_ended(&error);
@@ -65,16 +67,16 @@ pub fn InvitationsTable(
             }
         });
     };
-    let total = page.total;
+    let (total, offset) = (page.total, page.offset);
     let next = page.next.clone();
     view! {
         <p class="muted table-count" aria-live="polite">
             {move || {
-                let shown = rows.with(|r| r.len());
-                match total {
-                    0 => "No invitations match.".to_string(),
-                    1 => "1 invitation".to_string(),
-                    n => format!("Showing {shown} of {n} invitations"),
+                let shown = rows.with(|r| r.len()) as u64;
+                if total == 0 {
+                    "No invitations match.".to_string()
+                } else {
+                    range_line(offset, shown, total, true, "invitation", "invitations")
                 }
             }}
         </p>
@@ -146,7 +148,7 @@ pub fn InvitationsTable(
                                     </td>
                                     <td data-label="Invited by">{row.invited_by.clone()}</td>
                                     <td data-label="Sent">
-                                        <span class="nowrap">{row.last_sent.clone()}</span>
+                                        <span>{row.last_sent.clone()}</span>
                                         <span class="muted small">
                                             {format!(" · {}×", row.sent_count)}
                                         </span>

@@ -37,24 +37,26 @@ pub fn UserPage() -> impl IntoView {
             }
         },
     );
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<crate::ui::pages::Notice>);
     let options = Resource::new(|| (), |_| user_form_options());
+    let flash = use_context::<crate::ui::pages::Flash>();
     let on_changed = Callback::new(move |changed: Changed| {
         if changed.row.is_none() {
-            // Deleted permanently: nothing is left to show here.
+            // Deleted permanently: nothing is left to show here; the directory says so.
+            if let Some(flash) = flash {
+                flash.leave(changed.message.into());
+            }
             leptos_router::hooks::use_navigate()("/users", Default::default());
             return;
         }
-        notice.set(Some(changed.message));
+        notice.set(Some(crate::ui::pages::Notice::from(changed.message)));
         reload.update(|n| *n += 1);
     });
     view! {
         <p class="crumbs">
             <a href="/users">"← Users"</a>
         </p>
-        <p class="notice success" role="status" hidden=move || notice.get().is_none()>
-            {move || notice.get()}
-        </p>
+        <crate::ui::pages::NoticeLine notice />
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading user…"</p> }
         }>
@@ -85,7 +87,7 @@ pub fn UserPage() -> impl IntoView {
 fn UserView(
     d: UserDetail,
     on_changed: Callback<Changed>,
-    notice: RwSignal<Option<String>>,
+    notice: RwSignal<Option<crate::ui::pages::Notice>>,
     reload: RwSignal<u32>,
     options: Resource<Result<InviteChoices, AppError>>,
 ) -> impl IntoView {
@@ -191,10 +193,16 @@ fn UserView(
                                         <span class="muted small">
                                             {format!(" · {}", line.at)}
                                         </span>
-                                        {(!line.change.is_empty())
+                                        {(!line.changes.is_empty())
                                             .then(|| {
                                                 view! {
-                                                    <div class="mono small muted">{line.change.clone()}</div>
+                                                    <ul class="audit-changes">
+                                                        {line
+                                                            .changes
+                                                            .iter()
+                                                            .map(|c| view! { <li>{c.clone()}</li> })
+                                                            .collect_view()}
+                                                    </ul>
                                                 }
                                             })}
                                     </li>
@@ -241,7 +249,7 @@ fn UserView(
 #[component]
 fn Sessions(
     d: UserDetail,
-    notice: RwSignal<Option<String>>,
+    notice: RwSignal<Option<crate::ui::pages::Notice>>,
     reload: RwSignal<u32>,
 ) -> impl IntoView {
     let user = d.row.id;
@@ -254,13 +262,13 @@ fn Sessions(
             busy.set(false);
             match result {
                 Ok(n) => {
-                    notice.set(Some(match session {
+                    notice.set(Some(crate::ui::pages::Notice::from(match session {
                         Some(_) => "Session ended.".to_string(),
                         None => format!(
                             "{} ended.",
                             super::super::counted(n as usize, "session", "sessions")
                         ),
-                    }));
+                    })));
                     reload.update(|r| *r += 1);
                 }
                 Err(e) => {

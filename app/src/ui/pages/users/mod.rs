@@ -60,7 +60,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let creating = RwSignal::new(false);
     let can_create = use_context::<crate::api::auth::Me>().is_some_and(|me| me.can_manage_users);
     let earlier = RwSignal::new(Vec::<String>::new());
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(crate::ui::pages::Flash::take());
     let navigate = use_navigate();
     let go = Callback::new(move |(q, replace): (DirectoryQuery, bool)| {
         navigate(
@@ -129,9 +129,7 @@ pub fn DirectoryPage() -> impl IntoView {
                     })}
             </div>
         </div>
-        <p class="notice success" role="status" hidden=move || notice.get().is_none()>
-            {move || notice.get()}
-        </p>
+        <crate::ui::pages::NoticeLine notice />
         <form class="filters" role="search" on:submit=|e| e.prevent_default()>
             <label class="filter grow">
                 <span>"Search"</span>
@@ -225,6 +223,10 @@ pub fn DirectoryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(page) => {
+                        let filtered = query
+                            .with_untracked(|q| {
+                                !(q.q.is_empty() && q.status.is_empty() && q.entity.is_empty())
+                            });
                         view! {
                             <table::DirectoryTable
                                 page
@@ -244,6 +246,23 @@ pub fn DirectoryPage() -> impl IntoView {
                                 })
                                 notice
                                 options=form_options
+                                sort=Signal::derive(move || query.get().sort)
+                                on_sort=Callback::new(move |sort: String| {
+                                    set(&|q| q.sort = sort.clone(), false)
+                                })
+                                on_clear=filtered
+                                    .then(|| {
+                                        Callback::new(move |_| {
+                                            set(
+                                                &|q| {
+                                                    q.q.clear();
+                                                    q.status.clear();
+                                                    q.entity.clear();
+                                                },
+                                                false,
+                                            )
+                                        })
+                                    })
                             />
                         }
                             .into_any()
@@ -265,7 +284,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 options=form_options
                 on_close=Callback::new(move |_| creating.set(false))
                 on_done=Callback::new(move |message: String| {
-                    notice.set(Some(message));
+                    notice.set(Some(crate::ui::pages::Notice::from(message)));
                     list.refetch();
                 })
             />

@@ -6,7 +6,7 @@ use crate::api::AppError;
 use crate::ui::components::modal::{Modal, ModalActions};
 use crate::ui::components::pager::Pager;
 use crate::ui::pages::go_to_sign_in_if_ended;
-use crate::ui::pages::{encode, thousands};
+use crate::ui::pages::{encode, range_line};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -39,10 +39,18 @@ pub fn DirectoryTable(
     #[prop(into)] first: Signal<bool>,
     on_next: Callback<String>,
     on_previous: Callback<()>,
-    notice: RwSignal<Option<String>>,
+    notice: RwSignal<Option<crate::ui::pages::Notice>>,
     options: Resource<Result<InviteChoices, AppError>>,
+    /// The sort in the URL (`""` is by name) and how a column header changes it.
+    #[prop(into)]
+    sort: Signal<String>,
+    on_sort: Callback<String>,
+    /// Shown with an empty result when the person has searched or filtered.
+    on_clear: Option<Callback<()>>,
 ) -> impl IntoView {
     let rows = RwSignal::new(page.rows);
+    let total = RwSignal::new(page.total);
+    let offset = page.offset;
     let asking = Asking::new();
     let selected = RwSignal::new(BTreeSet::<Uuid>::new());
     let bulk_asking = RwSignal::new(None::<&'static str>);
@@ -53,9 +61,12 @@ pub fn DirectoryTable(
                     *row = updated;
                 }
             }
-            None => rows.retain(|r| r.id != changed.id),
+            None => {
+                rows.retain(|r| r.id != changed.id);
+                total.update(|t| *t = t.saturating_sub(1));
+            }
         });
-        notice.set(Some(changed.message));
+        notice.set(Some(crate::ui::pages::Notice::from(changed.message)));
     });
     let navigate = use_navigate();
     // A click anywhere on a row opens it, unless it landed on something with its own job.
@@ -78,15 +89,10 @@ pub fn DirectoryTable(
             }
         }
     };
-    let (total, exact) = (page.total, page.total_exact);
+    let exact = page.total_exact;
     let count = move || {
-        let shown = rows.with(|r| r.len());
-        match (total, exact) {
-            (0, _) => "No users match.".to_string(),
-            (1, true) => "1 user".to_string(),
-            (n, true) => format!("Showing {shown} of {} users", thousands(n)),
-            (n, false) => format!("Showing {shown} of more than {} users", thousands(n)),
-        }
+        let shown = rows.with(|r| r.len()) as u64;
+        range_line(offset, shown, total.get(), exact, "user", "users")
     };
     let next = page.next.clone();
     let selectable = move || {
@@ -141,7 +147,19 @@ pub fn DirectoryTable(
         <p class="muted table-count" aria-live="polite">
             {count}
         </p>
-        <div class="table-wrap card flush">
+        <div class="empty-state card" hidden=move || !rows.with(Vec::is_empty)>
+            <p class="strong">"No users match."</p>
+            {on_clear
+                .map(|clear| {
+                    view! {
+                        <p class="muted">"Nobody here matches this search and these filters."</p>
+                        <button type="button" class="button" on:click=move |_| clear.run(())>
+                            "Clear filters"
+                        </button>
+                    }
+                })}
+        </div>
+        <div class="table-wrap card flush" hidden=move || rows.with(Vec::is_empty)>
             <table class="table directory">
                 <thead>
                     <tr>
@@ -166,12 +184,12 @@ pub fn DirectoryTable(
                                 }
                             />
                         </th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
+                        <SortHeader label="Name" value="" sort on_sort />
+                        <SortHeader label="Email" value="email" sort on_sort />
                         <th scope="col">"Entity"</th>
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
-                        <th scope="col">"Last sign-in"</th>
+                        <SortHeader label="Last sign-in" value="last_sign_in" sort on_sort />
                         <th scope="col">
                             <span class="visually-hidden">"Actions"</span>
                         </th>
@@ -276,13 +294,49 @@ pub fn DirectoryTable(
     }
 }
 
+/// A column header that sorts the directory by its column, saying which way (`aria-sort`).
+#[component]
+fn SortHeader(
+    label: &'static str,
+    value: &'static str,
+    sort: Signal<String>,
+    on_sort: Callback<String>,
+) -> impl IntoView {
+    // Names and emails read A to Z; sign-ins newest first.
+    let direction = if value == "last_sign_in" {
+        "descending"
+    } else {
+        "ascending"
+    };
+    let active = move || sort.get() == value;
+    view! {
+        <th scope="col" aria-sort=move || if active() { direction } else { "none" }>
+            <button
+                type="button"
+                class="sort"
+                class:active=active
+                on:click=move |_| on_sort.run(value.to_string())
+            >
+                {label}
+                <span aria-hidden="true" class="sort-mark">
+                    {move || match (active(), direction) {
+                        (false, _) => "",
+                        (true, "descending") => "↓",
+                        _ => "↑",
+                    }}
+                </span>
+            </button>
+        </th>
+    }
+}
+
 /// Asks before a bulk action, runs it, and reports what changed and what did not.
 #[component]
 fn BulkDialog(
     asking: RwSignal<Option<&'static str>>,
     selected: RwSignal<BTreeSet<Uuid>>,
     rows: RwSignal<Vec<DirectoryRow>>,
-    notice: RwSignal<Option<String>>,
+    notice: RwSignal<Option<crate::ui::pages::Notice>>,
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -296,7 +350,7 @@ fn BulkDialog(
                 .filter(|r| selected.with_untracked(|s| s.contains(&r.id)))
                 .map(|r| Seen {
                     id: r.id,
-                    version: r.version,
+                    status: r.status.clone(),
                 })
                 .collect()
         });
@@ -319,16 +373,33 @@ fn BulkDialog(
                         "deactivate" => "Deactivated",
                         _ => "Reactivated",
                     };
-                    let mut message = format!(
+                    // Each user left as they were, by name, with the reason.
+                    let failed: Vec<String> = outcome
+                        .failed
+                        .iter()
+                        .map(|(id, reason)| {
+                            let who = rows.with_untracked(|rows| {
+                                rows.iter().find(|r| r.id == *id).map(|r| r.name.clone())
+                            });
+                            format!("{}: {reason}", who.unwrap_or_else(|| "A user".into()))
+                        })
+                        .collect();
+                    let mut text = format!(
                         "{done} {}.",
                         super::super::counted(changed, "user", "users")
                     );
-                    if let Some((_, reason)) = outcome.failed.first() {
-                        message
-                            .push_str(&format!(" {} not changed: {reason}", outcome.failed.len()));
+                    if !failed.is_empty() {
+                        text.push_str(&format!(
+                            " {} not changed. {}",
+                            super::super::counted(failed.len(), "user was", "users were"),
+                            failed.join(" ")
+                        ));
                     }
                     selected.set(BTreeSet::new());
-                    notice.set(Some(message));
+                    notice.set(Some(crate::ui::pages::Notice {
+                        warning: !failed.is_empty(),
+                        text,
+                    }));
                     close.run(());
                 }
                 Err(e) => {
