@@ -18,7 +18,7 @@ async fn act(
         me,
         target.id,
         action,
-        seen(&target),
+        status_seen(&target),
         meta(),
         Utc::now(),
     )
@@ -26,7 +26,7 @@ async fn act(
 }
 
 /// The status an admin saw the user in.
-fn seen(user: &user::Model) -> UserStatus {
+fn status_seen(user: &user::Model) -> UserStatus {
     UserStatus::parse(&user.status).expect("a known status")
 }
 
@@ -136,7 +136,7 @@ async fn scope_self_and_stale_versions_are_refused(t: &TestDb) {
             &admin,
             target.id,
             StatusAction::Deactivate,
-            seen(&target),
+            status_seen(&target),
             meta(),
             Utc::now()
         ),
@@ -145,7 +145,7 @@ async fn scope_self_and_stale_versions_are_refused(t: &TestDb) {
             &operator,
             target.id,
             StatusAction::Delete,
-            seen(&target),
+            status_seen(&target),
             meta(),
             Utc::now()
         ),
@@ -181,7 +181,7 @@ async fn status_actions_conflict_only_with_a_status_change(t: &TestDb) {
         &admin,
         shown.id,
         StatusAction::Deactivate,
-        seen(&shown),
+        status_seen(&shown),
         meta(),
         Utc::now(),
     )
@@ -194,7 +194,7 @@ async fn status_actions_conflict_only_with_a_status_change(t: &TestDb) {
         &operator,
         shown.id,
         StatusAction::Delete,
-        seen(&shown),
+        status_seen(&shown),
         meta(),
         Utc::now(),
     )
@@ -399,7 +399,7 @@ async fn delete_permanently_leaves_a_tombstone_and_tells_the_directory(t: &TestD
         &operator,
         member.id,
         StatusAction::Restore,
-        seen(&tombstone),
+        status_seen(&tombstone),
         meta(),
         Utc::now(),
     )
