@@ -124,7 +124,8 @@ fn call(name: &str, t: &Target) -> Body {
         "mail_message" => Form(format!("id={}", t.mail)),
         "list_directory" => Json(json!({ "query": { "status": "", "entity": t.entity, "q": "", "sort": "", "after": "" } })),
         "get_user" => Form(format!("id={}", t.user)),
-        "change_user_status" => Form(format!("id={}&action=deactivate&version={stale}", t.user)),
+        // A status the user is not in: refused as stale once authorised, so nothing changes.
+        "change_user_status" => Form(format!("id={}&action=deactivate&seen=deleted", t.user)),
         "end_user_sessions" => Form(format!("user={}", t.user)),
         "create_user" => Json(json!({ "form": {
             "name": "", "email": "", "contact_email": "", "same_as_account": true,
@@ -137,7 +138,7 @@ fn call(name: &str, t: &Target) -> Body {
         "reset_user_password" => Form(format!("id={}&version={stale}", t.user)),
         "purge_user" => Json(json!({ "id": t.user, "typed_email": "" })),
         "bulk_change_status" => Json(json!({
-            "action": "deactivate", "users": [{ "id": t.user, "version": stale }]
+            "action": "deactivate", "users": [{ "id": t.user, "status": "deleted" }]
         })),
         other => panic!(
             "The server function `{other}` is not in the authorisation matrix: add it to `call` and `RULES` in server/tests/authorization.rs with who may call it."

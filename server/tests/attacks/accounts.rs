@@ -171,7 +171,7 @@ async fn forged_ids_and_cursors_reveal_nothing() {
                 form(&[
                     ("id", id.to_string()),
                     ("action", "deactivate".into()),
-                    ("version", "1".into()),
+                    ("seen", "active".into()),
                 ]),
             ),
             ("resend_invitation", form(&[("id", id.to_string())])),

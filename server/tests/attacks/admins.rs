@@ -138,7 +138,7 @@ async fn nobody_acts_on_more_access_than_they_could_grant() {
     let mut wrong = Vec::new();
     for (who, label, row) in table {
         for (target, want) in targets.into_iter().zip(row) {
-            // Each call is harmless when allowed: a stale version, or ending sessions.
+            // Each call is harmless when allowed: a stale version or status, or ending sessions.
             let u = user_row(&server, target).await;
             let id = u.id.to_string();
             let stale = (u.version + 100).to_string();
@@ -148,7 +148,8 @@ async fn nobody_acts_on_more_access_than_they_could_grant() {
                     form(&[
                         ("id", id.clone()),
                         ("action", "deactivate".into()),
-                        ("version", stale.clone()),
+                        // A status the user is not in: refused as stale once authorised.
+                        ("seen", "deleted".into()),
                     ]),
                 ),
                 (
@@ -167,7 +168,7 @@ async fn nobody_acts_on_more_access_than_they_could_grant() {
                 (
                     "bulk_change_status",
                     Body::Json(
-                        json!({ "action": "deactivate", "users": [{ "id": u.id, "version": u.version + 100 }] }),
+                        json!({ "action": "deactivate", "users": [{ "id": u.id, "status": "deleted" }] }),
                     ),
                 ),
                 ("get_user", form(&[("id", id.clone())])),
