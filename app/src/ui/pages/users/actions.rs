@@ -178,9 +178,10 @@ pub fn RowMenu(row: DirectoryRow, asking: Asking, on_changed: Callback<Changed>)
     let menu_id = format!("menu-{}", row.id);
     let href = row_href(&row);
     // A scrolled page would leave the floating list behind its button: it closes instead.
+    // `try_`: a scroll can arrive while a re-rendered table is disposing of this row.
     let on_scroll = window_event_listener(leptos::ev::scroll, move |_| {
-        if open.get_untracked() {
-            if let Some(el) = list.get_untracked() {
+        if open.try_get_untracked() == Some(true) {
+            if let Some(el) = list.try_get_untracked().flatten() {
                 let _ = el.hide_popover();
             }
         }

@@ -246,7 +246,7 @@ pub fn DirectoryPage() -> impl IntoView {
                                 })
                                 notice
                                 options=form_options
-                                sort=Signal::derive(move || query.get().sort)
+                                sort=query.with_untracked(|q| q.sort.clone())
                                 on_sort=Callback::new(move |sort: String| {
                                     set(&|q| q.sort = sort.clone(), false)
                                 })

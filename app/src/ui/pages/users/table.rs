@@ -41,9 +41,9 @@ pub fn DirectoryTable(
     on_previous: Callback<()>,
     notice: RwSignal<Option<crate::ui::pages::Notice>>,
     options: Resource<Result<InviteChoices, AppError>>,
-    /// The sort in the URL (`""` is by name) and how a column header changes it.
-    #[prop(into)]
-    sort: Signal<String>,
+    /// The sort in the URL (`""` is by name) and how a column header changes it. A plain value:
+    /// each new sort is a new page, and so a new table.
+    sort: String,
     on_sort: Callback<String>,
     /// Shown with an empty result when the person has searched or filtered.
     on_clear: Option<Callback<()>>,
@@ -184,12 +184,17 @@ pub fn DirectoryTable(
                                 }
                             />
                         </th>
-                        <SortHeader label="Name" value="" sort on_sort />
-                        <SortHeader label="Email" value="email" sort on_sort />
+                        <SortHeader label="Name" value="" sort=sort.clone() on_sort />
+                        <SortHeader label="Email" value="email" sort=sort.clone() on_sort />
                         <th scope="col">"Entity"</th>
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
-                        <SortHeader label="Last sign-in" value="last_sign_in" sort on_sort />
+                        <SortHeader
+                            label="Last sign-in"
+                            value="last_sign_in"
+                            sort=sort.clone()
+                            on_sort
+                        />
                         <th scope="col">
                             <span class="visually-hidden">"Actions"</span>
                         </th>
@@ -299,7 +304,7 @@ pub fn DirectoryTable(
 fn SortHeader(
     label: &'static str,
     value: &'static str,
-    sort: Signal<String>,
+    sort: String,
     on_sort: Callback<String>,
 ) -> impl IntoView {
     // Names and emails read A to Z; sign-ins newest first.
@@ -308,22 +313,22 @@ fn SortHeader(
     } else {
         "ascending"
     };
-    let active = move || sort.get() == value;
+    let active = sort == value;
+    let mark = match (active, direction) {
+        (false, _) => "",
+        (true, "descending") => "↓",
+        _ => "↑",
+    };
     view! {
-        <th scope="col" aria-sort=move || if active() { direction } else { "none" }>
+        <th scope="col" aria-sort=if active { direction } else { "none" }>
             <button
                 type="button"
-                class="sort"
-                class:active=active
+                class=if active { "sort active" } else { "sort" }
                 on:click=move |_| on_sort.run(value.to_string())
             >
                 {label}
                 <span aria-hidden="true" class="sort-mark">
-                    {move || match (active(), direction) {
-                        (false, _) => "",
-                        (true, "descending") => "↓",
-                        _ => "↑",
-                    }}
+                    {mark}
                 </span>
             </button>
         </th>
