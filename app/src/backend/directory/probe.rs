@@ -230,11 +230,6 @@ pub(super) async fn trigram_probe<C: ConnectionTrait>(
     every_match(conn, query, filter.sort, mark, limit).await
 }
 
-#[derive(sea_orm::FromQueryResult)]
-struct PageId {
-    id: Uuid,
-}
-
 /// PostgreSQL, in name or email order: the page of a frequent term whose matches the window walk
 /// did not reach (a name late in the order: "yusuf", "zoë"). Every match comes from the trigram
 /// index and the database sorts them, handing over the page alone. The matches are a
@@ -273,7 +268,7 @@ pub(super) async fn sorted_matches<C: ConnectionTrait>(
         "WITH m AS MATERIALIZED ({}) SELECT id FROM m {after} ORDER BY k, id LIMIT {limit}",
         inner.sql
     );
-    let rows = PageId::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let rows = super::query::IdOnly::find_by_statement(sea_orm::Statement::from_sql_and_values(
         backend, sql, values,
     ))
     .all(conn)

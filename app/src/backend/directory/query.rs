@@ -285,8 +285,8 @@ pub(super) async fn selective<C: ConnectionTrait>(
 pub(super) const WINDOW: u64 = 16_000;
 
 #[derive(sea_orm::FromQueryResult)]
-struct IdOnly {
-    id: Uuid,
+pub(super) struct IdOnly {
+    pub(super) id: Uuid,
 }
 
 /// The ids of the first `limit` users a frequent term matches among the next `WINDOW` rows of
