@@ -4,5 +4,6 @@ pub mod choices;
 pub mod confirm;
 pub mod field;
 pub mod header;
+pub mod menu;
 pub mod modal;
 pub mod pager;

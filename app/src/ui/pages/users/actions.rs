@@ -6,6 +6,7 @@ use super::table::row_href;
 use crate::api::directory::{change_user_status, DirectoryRow};
 use crate::api::users::{purge_user, reset_user_password};
 use crate::api::AppError;
+use crate::ui::components::menu::{Menu, MenuButton};
 use crate::ui::components::modal::{Modal, ModalActions};
 use crate::ui::pages::go_to_sign_in_if_ended;
 use leptos::prelude::*;
@@ -163,30 +164,15 @@ pub fn start(
     }
 }
 
-/// The ⋮ menu of one row: Open, then the actions this viewer may take now. A WAI-ARIA menu
-/// button on the native popover: the list floats in the top layer (never cut off by the table),
-/// opens below the button or above it when the window has no room, closes on Escape, Tab or a
-/// click outside, and is walked with the arrow keys, Home and End.
+/// The ⋮ menu of one row: Open, then the actions this viewer may take now.
 #[component]
 pub fn RowMenu(row: DirectoryRow, asking: Asking, on_changed: Callback<Changed>) -> impl IntoView {
     let busy = RwSignal::new(false);
-    let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let list = NodeRef::<leptos::html::Div>::new();
-    let button = NodeRef::<leptos::html::Button>::new();
+    let menu = Menu::new();
     let label = format!("Actions for {}", row.name);
-    let menu_id = format!("menu-{}", row.id);
+    let id = format!("menu-{}", row.id);
     let href = row_href(&row);
-    // A scrolled page would leave the floating list behind its button: it closes instead.
-    // `try_`: a scroll can arrive while a re-rendered table is disposing of this row.
-    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| {
-        if open.try_get_untracked() == Some(true) {
-            if let Some(el) = list.try_get_untracked().flatten() {
-                let _ = el.hide_popover();
-            }
-        }
-    });
-    on_cleanup(move || on_scroll.remove());
     let items = actions_of(&row)
         .into_iter()
         .map(|action| {
@@ -200,7 +186,7 @@ pub fn RowMenu(row: DirectoryRow, asking: Asking, on_changed: Callback<Changed>)
                     class=if danger { "menu-item danger" } else { "menu-item" }
                     disabled=move || busy.get()
                     on:click=move |_| {
-                        close_menu(list, button);
+                        menu.close();
                         error.set(None);
                         start(
                             &row,
@@ -219,172 +205,16 @@ pub fn RowMenu(row: DirectoryRow, asking: Asking, on_changed: Callback<Changed>)
         .collect_view();
     view! {
         <div class="menu">
-            <button
-                type="button"
-                class="button icon"
-                node_ref=button
-                aria-haspopup="menu"
-                aria-controls=menu_id.clone()
-                aria-expanded=move || open.get().to_string()
-                aria-label=label.clone()
-                title=label
-                popovertarget=menu_id.clone()
-                on:keydown=move |e| {
-                    let key = e.key();
-                    if key == "ArrowDown" || key == "ArrowUp" {
-                        e.prevent_default();
-                        open_menu(list, key == "ArrowUp");
-                    }
-                }
-            >
-                "⋮"
-            </button>
-            <div
-                class="menu-list"
-                role="menu"
-                id=menu_id
-                popover="auto"
-                node_ref=list
-                on:toggle=move |_| {
-                    let shown = is_open(list);
-                    open.set(shown);
-                    if shown {
-                        place_menu(list, button);
-                    }
-                }
-                on:keydown=move |e| menu_keys(e, list, button)
-            >
+            <MenuButton menu id label>
                 <a class="menu-item" role="menuitem" tabindex="-1" href=href>
                     "Open"
                 </a>
                 {items}
-            </div>
+            </MenuButton>
             <p class="field-error" role="alert">
                 {move || error.get()}
             </p>
         </div>
-    }
-}
-
-fn menu_items(list: NodeRef<leptos::html::Div>) -> Vec<leptos::web_sys::HtmlElement> {
-    use leptos::wasm_bindgen::JsCast;
-    let Some(list) = list.get_untracked() else {
-        return Vec::new();
-    };
-    let Ok(found) = list.query_selector_all("[role=menuitem]:not([disabled])") else {
-        return Vec::new();
-    };
-    (0..found.length())
-        .filter_map(|i| found.item(i))
-        .filter_map(|node| node.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-        .collect()
-}
-
-fn is_open(list: NodeRef<leptos::html::Div>) -> bool {
-    list.get_untracked()
-        .and_then(|l| l.matches(":popover-open").ok())
-        .unwrap_or(false)
-}
-
-/// Opens the menu from the keyboard, focusing its first item (or its last, for ArrowUp).
-fn open_menu(list: NodeRef<leptos::html::Div>, last: bool) {
-    if let Some(el) = list.get_untracked() {
-        if !is_open(list) {
-            let _ = el.show_popover();
-        }
-    }
-    let items = menu_items(list);
-    let item = if last { items.last() } else { items.first() };
-    if let Some(item) = item {
-        let _ = item.focus();
-    }
-}
-
-/// Closes the menu and puts focus back on its button (where a dialog it opens returns it).
-fn close_menu(list: NodeRef<leptos::html::Div>, button: NodeRef<leptos::html::Button>) {
-    if is_open(list) {
-        if let Some(el) = list.get_untracked() {
-            let _ = el.hide_popover();
-        }
-    }
-    if let Some(button) = button.get_untracked() {
-        let _ = button.focus();
-    }
-}
-
-/// Places the open menu under the right edge of its button, or above it when the window has
-/// no room below; then focuses the first item unless the keyboard already chose one.
-fn place_menu(list: NodeRef<leptos::html::Div>, button: NodeRef<leptos::html::Button>) {
-    let (Some(el), Some(button)) = (list.get_untracked(), button.get_untracked()) else {
-        return;
-    };
-    let window = leptos::prelude::window();
-    let height = window
-        .inner_height()
-        .ok()
-        .and_then(|h| h.as_f64())
-        .unwrap_or(0.0);
-    let width = window
-        .inner_width()
-        .ok()
-        .and_then(|w| w.as_f64())
-        .unwrap_or(0.0);
-    let at = button.get_bounding_client_rect();
-    let (h, w) = (el.offset_height() as f64, el.offset_width() as f64);
-    let below = at.bottom() + 4.0;
-    let top = if below + h > height - 8.0 && at.top() - 4.0 - h >= 8.0 {
-        at.top() - 4.0 - h
-    } else {
-        below
-    };
-    let left = (at.right() - w).clamp(8.0, (width - w - 8.0).max(8.0));
-    // Through the CSS object model: the Content-Security-Policy refuses style attributes.
-    let style = leptos::web_sys::HtmlElement::style(&el);
-    let _ = style.set_property("top", &format!("{top:.0}px"));
-    let _ = style.set_property("left", &format!("{left:.0}px"));
-    let inside = leptos::prelude::document()
-        .active_element()
-        .is_some_and(|a| el.contains(Some(&a)));
-    if !inside {
-        if let Some(first) = menu_items(list).first() {
-            let _ = first.focus();
-        }
-    }
-}
-
-/// The keys of an open menu: arrows move between items (wrapping), Home and End jump, Escape
-/// and Tab close it and return to the button.
-fn menu_keys(
-    e: leptos::ev::KeyboardEvent,
-    list: NodeRef<leptos::html::Div>,
-    button: NodeRef<leptos::html::Button>,
-) {
-    let items = menu_items(list);
-    if items.is_empty() {
-        return;
-    }
-    let active = leptos::prelude::document().active_element();
-    let at = items.iter().position(|item| {
-        active
-            .as_ref()
-            .is_some_and(|a| a == item.as_ref() as &leptos::web_sys::Element)
-    });
-    let n = items.len();
-    let target = match e.key().as_str() {
-        "ArrowDown" => Some(at.map_or(0, |i| (i + 1) % n)),
-        "ArrowUp" => Some(at.map_or(n - 1, |i| (i + n - 1) % n)),
-        "Home" => Some(0),
-        "End" => Some(n - 1),
-        "Escape" | "Tab" => {
-            e.prevent_default();
-            close_menu(list, button);
-            None
-        }
-        _ => None,
-    };
-    if let Some(i) = target {
-        e.prevent_default();
-        let _ = items[i].focus();
     }
 }
 
