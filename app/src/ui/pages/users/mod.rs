@@ -2,6 +2,7 @@
 //! badges, row click to the user's page and a ⋮ menu of quick actions per row.
 
 mod actions;
+mod bulk;
 mod create;
 mod detail;
 mod edit;
