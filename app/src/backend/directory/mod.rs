@@ -32,6 +32,7 @@ use uuid::Uuid;
 mod cached;
 mod cursor;
 mod details;
+mod merge;
 mod order;
 mod prefix;
 mod probe;
@@ -40,6 +41,7 @@ pub use cached::{list_cached, PageKey};
 pub use cursor::{Cursor, Key, Mark};
 use details::details;
 pub use details::{display_name, entity_name};
+use merge::merge;
 use order::*;
 use prefix::*;
 use probe::*;
@@ -355,45 +357,12 @@ pub async fn list<C: ConnectionTrait>(
     let (users_total, users, (invitations, invitations_total)) =
         tokio::try_join!(users_total, users, invitations)?;
 
-    // Merge the two ordered lists, taking at most `limit` rows.
-    let users_fetched = users.len() as u64;
-    let invitations_fetched = invitations.len() as u64;
-    let mut users = users.into_iter().peekable();
-    let mut invitations = invitations.into_iter().peekable();
-    let mut taken = Vec::with_capacity(limit as usize);
-    let mut next = cursor.clone();
-    while (taken.len() as u64) < limit {
-        let user_head = users.peek().map(|u| (user_key(filter.sort, u), u.id));
-        let invitation_head = invitations
-            .peek()
-            .map(|i| (invitation_key(filter.sort, i), i.id));
-        let take_user = match (&user_head, &invitation_head) {
-            (None, None) => break,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (Some(u), Some(i)) => compare(filter.sort, u, i) != Ordering::Greater,
-        };
-        if take_user {
-            let (key, id) = user_head.expect("peeked");
-            next.users = Some(Mark { key, id });
-            taken.push(Item::User(users.next().expect("peeked")));
-        } else {
-            let (key, id) = invitation_head.expect("peeked");
-            next.invitations = Some(Mark { key, id });
-            taken.push(Item::Invitation(invitations.next().expect("peeked")));
-        }
-    }
-    next.users_done = cursor.users_done || (users.peek().is_none() && users_fetched <= limit);
-    next.invitations_done =
-        cursor.invitations_done || (invitations.peek().is_none() && invitations_fetched <= limit);
-    let more = !(next.users_done && next.invitations_done);
-    next.shown = cursor.shown + taken.len() as u64;
-
+    let (taken, next) = merge(filter.sort, users, invitations, &cursor, limit);
     Ok(Page {
         rows: details(conn, taken).await?,
         total: users_total.min(user_cap) + invitations_total.min(cap),
         total_exact: users_total <= user_cap && invitations_total <= cap,
-        next: more.then_some(next),
+        next,
         offset: cursor.shown,
     })
 }
