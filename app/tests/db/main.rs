@@ -18,4 +18,5 @@ mod sign_in;
 mod user_admin;
 mod user_edit;
 mod user_lifecycle;
+mod user_purge;
 mod users;
