@@ -119,6 +119,20 @@ fn link_error(problem: LinkProblem) -> ServiceError {
     ServiceError::Invalid(FieldErrors::single(TOKEN_FIELD, problem.message()))
 }
 
+/// What is wrong with the link as it is now, read again after a race was lost (`otherwise`
+/// when the link itself is still fine).
+async fn problem_now(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+    otherwise: LinkProblem,
+) -> Result<LinkProblem, ServiceError> {
+    Ok(match by_token(state.db.read(), token).await? {
+        Some(current) => problem_of(&current, now).unwrap_or(otherwise),
+        None => LinkProblem::Unknown,
+    })
+}
+
 /// Accepts: creates the user Active with the invitation's entity and roles, spends the token and
 /// opens a session, all in one transaction. Returns the session token for the cookie.
 pub async fn accept(
@@ -134,7 +148,9 @@ pub async fn accept(
         return Err(link_error(problem));
     }
     if has_account(state.db.read(), &inv).await? {
-        return Err(link_error(LinkProblem::AccountExists));
+        // Another accept of this very link may have made the account since it was read.
+        let problem = problem_now(state, &form.token, now, LinkProblem::AccountExists).await?;
+        return Err(link_error(problem));
     }
     let mut errors = FieldErrors::new();
     let name = errors.check("name", PersonName::parse(&form.name));
@@ -188,10 +204,7 @@ pub async fn accept(
         .await?;
     if spent.rows_affected != 1 {
         txn.rollback().await?;
-        let problem = match by_token(state.db.read(), &form.token).await? {
-            Some(current) => problem_of(&current, now).unwrap_or(LinkProblem::Used),
-            None => LinkProblem::Unknown,
-        };
+        let problem = problem_now(state, &form.token, now, LinkProblem::Used).await?;
         return Err(link_error(problem));
     }
     let user = match users::insert(&txn, new, &ctx, now).await {
