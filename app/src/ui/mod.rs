@@ -175,11 +175,18 @@ fn SignedInLayout() -> impl IntoView {
             }
         }>
             {move || Suspend::new(async move {
-                match me.await {
+                let me = me.await;
+                #[cfg(feature = "ssr")] tokio::task::yield_now().await;
+                match me {
                     Ok(
                         Some(me),
                     ) if me.must_change_password
                         && location.pathname.get_untracked() != "/account" => {
+                        // On the server the Transition runs this closure more than once (each run
+                        // polled once, to find the resources its children read), and every run that
+                        // got past the session would build the page again, with its resources, and
+                        // send their data twice. One yield lets only the render itself get that far;
+                        // the pages read their own resources inside their own Suspense.
                         // Until a one-time password is changed the server refuses everything
                         // else, so the only page is the one that changes it.
                         view! { <Redirect path="/account" /> }
