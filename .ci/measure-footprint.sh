@@ -59,3 +59,12 @@ echo "  RSS idle after start      $(rss)"
 for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/sign-in" >/dev/null; done
 sleep 2
 echo "  RSS idle after 200 pages  $(rss)"
+# Signing in hashes (19 MiB per hashing thread); the hashers give it back once idle.
+for _ in $(seq 1 20); do
+  curl -fs -o /dev/null -H "Origin: http://127.0.0.1:$port" \
+    --data-urlencode "email=operator@usher.test" --data-urlencode "password=usher demo password" \
+    "http://127.0.0.1:$port/sign-in" || true
+done
+echo "  RSS right after 20 sign-ins         $(rss)"
+sleep 15
+echo "  RSS 15 s after them (hashers idle)  $(rss)"

@@ -4,12 +4,17 @@
 //! Hashes run on a fixed set of threads of their own, one per core, never on tokio's blocking
 //! pool: each hash takes 19 MiB, and the allocator keeps that much resident per thread that ever
 //! hashed, so hundreds of pool threads taking turns grew the server by hundreds of megabytes.
+//! A hashing thread keeps its 19 MiB between hashes while sign-ins keep coming and gives them
+//! back to the system once it has had nothing to do for a few seconds, so an idle server holds
+//! none of it.
 
 use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::Duration;
 use tokio::sync::{oneshot, Semaphore};
 
 /// OWASP (2023): Argon2id, 19 MiB, 2 passes, 1 lane.
@@ -35,6 +40,24 @@ fn with_blocks<T>(count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
         }
         work(&mut blocks[..count])
     })
+}
+
+/// How long a hashing thread keeps its blocks with nothing to do.
+const KEEP_BLOCKS: Duration = Duration::from_secs(5);
+
+/// Gives this thread's blocks back: dropped, and the allocator asked to return what is free to
+/// the system (glibc would otherwise keep a freed 19 MiB in its arena for the next allocation).
+fn release_blocks() {
+    let held = BLOCKS.with(|blocks| std::mem::take(&mut *blocks.borrow_mut()));
+    if held.is_empty() {
+        return;
+    }
+    drop(held);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands memory the allocator holds as free back to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Verifying against this when there is no account makes an unknown email cost the same time.
@@ -109,22 +132,40 @@ pub struct Busy;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The hashing threads: `count` of them, taking jobs from one queue, for as long as the process.
-fn hashing_threads(count: usize) -> mpsc::Sender<Job> {
+/// `holding` counts those that hold their blocks now.
+fn hashing_threads(count: usize, keep: Duration, holding: Arc<AtomicUsize>) -> mpsc::Sender<Job> {
     let (sender, receiver) = mpsc::channel::<Job>();
     let receiver = Arc::new(Mutex::new(receiver));
     for n in 0..count {
         let receiver = receiver.clone();
+        let holding = holding.clone();
         std::thread::Builder::new()
             .name(format!("argon2-{n}"))
-            .spawn(move || loop {
-                let job = receiver.lock().expect("hashing queue").recv();
-                match job {
-                    // A job that panics answers nothing (its caller is told Busy); the thread
-                    // stays for the next.
-                    Ok(job) => {
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            .spawn(move || {
+                let mut holds = false;
+                loop {
+                    let job = receiver.lock().expect("hashing queue").recv_timeout(keep);
+                    match job {
+                        // A job that panics answers nothing (its caller is told Busy); the
+                        // thread stays for the next.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            if !holds && BLOCKS.with(|b| !b.borrow().is_empty()) {
+                                holds = true;
+                                holding.fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                        // The threads take turns waiting on the queue, so each gets here
+                        // within a few turns of the last hash.
+                        Err(RecvTimeoutError::Timeout) => {
+                            if holds {
+                                release_blocks();
+                                holds = false;
+                                holding.fetch_sub(1, Ordering::SeqCst);
+                            }
+                        }
+                        Err(RecvTimeoutError::Disconnected) => return,
                     }
-                    Err(_) => return,
                 }
             })
             .expect("a hashing thread");
@@ -139,17 +180,30 @@ pub struct PasswordGate {
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
     threads: mpsc::Sender<Job>,
+    holding: Arc<AtomicUsize>,
 }
 
 impl PasswordGate {
     pub fn new(parallel: usize, max_waiting: usize) -> Self {
+        Self::keeping_blocks(parallel, max_waiting, KEEP_BLOCKS)
+    }
+
+    /// `new`, with each thread giving its blocks back after `keep` with nothing to do.
+    fn keeping_blocks(parallel: usize, max_waiting: usize, keep: Duration) -> Self {
         let parallel = parallel.max(1);
+        let holding = Arc::new(AtomicUsize::new(0));
         Self {
             running: Arc::new(Semaphore::new(parallel)),
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting,
-            threads: hashing_threads(parallel),
+            threads: hashing_threads(parallel, keep, holding.clone()),
+            holding,
         }
+    }
+
+    /// How many of the hashing threads hold their 19 MiB now.
+    pub fn threads_holding_memory(&self) -> usize {
+        self.holding.load(Ordering::SeqCst)
     }
 
     /// One slot per core and a queue a few hundred milliseconds deep.
@@ -200,9 +254,14 @@ impl PasswordGate {
 
 /// Hashes without the gate, for the command line and seeding.
 pub async fn hash_unthrottled(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .expect("hashing task")
+    // A pool thread may never hash again: it gives its blocks back at once.
+    tokio::task::spawn_blocking(move || {
+        let hash = hash_now(&password);
+        release_blocks();
+        hash
+    })
+    .await
+    .expect("hashing task")
 }
 
 #[cfg(test)]
@@ -254,6 +313,22 @@ mod tests {
         let older = light.hash_password(b"old one", &salt).unwrap().to_string();
         assert!(verify_now("old one", &older));
         assert!(!verify_now("old one", &older.replace("m=8192", "m=8193")));
+    }
+
+    #[tokio::test]
+    async fn an_idle_gate_gives_its_memory_back() {
+        let gate = PasswordGate::keeping_blocks(2, 4, Duration::from_millis(200));
+        assert_eq!(gate.threads_holding_memory(), 0);
+        let (a, b) = tokio::join!(gate.hash("one password".into()), gate.hash("two".into()));
+        assert!(a.is_ok() && b.is_ok());
+        assert!(gate.threads_holding_memory() >= 1);
+        // Sign-ins that keep coming reuse the blocks; once they stop, each thread lets go.
+        gate.verify("x".into(), None).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while gate.threads_holding_memory() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(gate.threads_holding_memory(), 0);
     }
 
     #[tokio::test]
