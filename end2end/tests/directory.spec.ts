@@ -51,6 +51,50 @@ test('search narrows as you type, lives in the URL, and a slow older answer neve
   await expect(page.getByRole('searchbox')).toHaveValue('hopper');
 });
 
+test('a search typed before the page hydrates is kept and searched for; a slow listing shows it is on its way', async ({ browser }) => {
+  test.slow();
+  const page = await signedInBrowser(browser, OPERATOR.email);
+  const directory = new DirectoryPage(page);
+  // The WebAssembly is held back until the person has typed, as on a slow phone.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/users', { waitUntil: 'domcontentloaded' });
+  const search = page.getByRole('searchbox');
+  await search.fill('hopper');
+  expect(await page.locator('body[data-hydrated="true"]').count()).toBe(0);
+  release();
+  await hydrated(page);
+  await expect(search).toHaveValue('hopper');
+  await expect(page).toHaveURL(/q=hopper/);
+  await expect(directory.rows().first()).toContainText('Hopper');
+  for (const text of await directory.rows().allInnerTexts()) {
+    expect(text.toLowerCase()).toContain('hopper');
+  }
+  await page.unroute('**/*.wasm');
+
+  // While the next listing is on its way the rows stay, marked busy, and the line says so.
+  let answer: () => void = () => {};
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  await page.route('**/api/list_directory', async (route) => {
+    await answered;
+    await route.continue();
+  });
+  await search.fill('lovelace');
+  const status = page.getByRole('status').filter({ hasText: 'Searching…' });
+  await expect(status).toBeVisible();
+  await expect(page.locator('.listing[aria-busy="true"]')).toHaveCount(1);
+  await expect(directory.rows().first()).toContainText('Hopper');
+  answer();
+  await expect(directory.rows().first()).toContainText('Lovelace');
+  await expect(status).toHaveCount(0);
+  await expect(page.locator('.listing[aria-busy="false"]')).toHaveCount(1);
+  await expect(page.locator('.table-count')).toHaveText(/\d users?$/);
+});
+
 test('status and entity filters change what is shown and stay in the URL', async ({ browser }) => {
   test.slow();
   const page = await signedInBrowser(browser, OPERATOR.email);

@@ -97,6 +97,27 @@ pub fn DirectoryPage() -> impl IntoView {
         set(&|q| q.status = text.clone(), false);
     };
 
+    // The search field is the server's until the page hydrates: what a person typed into it
+    // by then is kept and searched for, never replaced by the query the page was opened with.
+    // Later, a query changed elsewhere (Back, Clear filters) shows in the field.
+    let search_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |hydrated: Option<()>| {
+        let q = query.with(|q| q.q.clone());
+        let Some(field) = search_input.get() else {
+            return;
+        };
+        let typed = field.value();
+        if typed != q {
+            if hydrated.is_none() {
+                set(&|q| q.q = typed.clone(), true);
+            } else {
+                field.set_value(&q);
+            }
+        }
+    });
+    // Set while a listing for a changed query is on its way (the old rows stay meanwhile).
+    let loading = RwSignal::new(false);
+
     view! {
         <Title text="Users" />
         <div class="page-head">
@@ -139,7 +160,8 @@ pub fn DirectoryPage() -> impl IntoView {
                     name="q"
                     placeholder="Name or email"
                     autocomplete="off"
-                    prop:value=move || query.get().q
+                    node_ref=search_input
+                    value=query.get_untracked().q
                     on:input=move |e| {
                         let text = event_target_value(&e);
                         set(&|q| q.q = text.clone(), true);
@@ -218,68 +240,82 @@ pub fn DirectoryPage() -> impl IntoView {
                 </select>
             </label>
         </form>
-        <Transition fallback=|| {
-            view! { <p class="page-loading">"Loading users…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) => {
-                        let filtered = query
-                            .with_untracked(|q| {
-                                !(q.q.is_empty() && q.status.is_empty() && q.entity.is_empty())
-                            });
-                        view! {
-                            <table::DirectoryTable
-                                page
-                                first=Signal::derive(move || query.get().after.is_empty())
-                                on_next=Callback::new(move |next: String| {
-                                    let mut q = query.get_untracked();
-                                    earlier.update(|e| e.push(q.after.clone()));
-                                    q.after = next;
-                                    go.run((q, false));
-                                })
-                                on_previous=Callback::new(move |_| {
-                                    let mut q = query.get_untracked();
-                                    let mut stack = earlier.get_untracked();
-                                    q.after = stack.pop().unwrap_or_default();
-                                    earlier.set(stack);
-                                    go.run((q, false));
-                                })
-                                notice
-                                options=form_options
-                                sort=query.with_untracked(|q| q.sort.clone())
-                                on_sort=Callback::new(move |sort: String| {
-                                    set(&|q| q.sort = sort.clone(), false)
-                                })
-                                on_clear=filtered
-                                    .then(|| {
-                                        Callback::new(move |_| {
-                                            set(
-                                                &|q| {
-                                                    q.q.clear();
-                                                    q.status.clear();
-                                                    q.entity.clear();
-                                                },
-                                                false,
-                                            )
-                                        })
-                                    })
-                            />
-                        }
-                            .into_any()
-                    }
-                    Err(error) => {
-                        go_to_sign_in_if_ended(&error);
-                        view! {
-                            <p class="notice error" role="alert">
-                                {error.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
+        // While a listing for a changed query is on its way the rows shown stay, dimmed, and
+        // the line above them says so. Outside the Transition: it outlives each table.
+        <div class="listing" aria-busy=move || loading.get().to_string()>
+            <p class="listing-status muted" role="status">
+                {move || loading.get().then_some("Searching…")}
+            </p>
+            <Transition
+                fallback=|| {
+                    view! { <p class="page-loading">"Loading users…"</p> }
                 }
-            })}
-        </Transition>
+                set_pending=SignalSetter::map(move |pending| {
+                    if cfg!(not(feature = "ssr")) {
+                        let _ = loading.try_set(pending);
+                    }
+                })
+            >
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(page) => {
+                            let filtered = query
+                                .with_untracked(|q| {
+                                    !(q.q.is_empty() && q.status.is_empty() && q.entity.is_empty())
+                                });
+                            view! {
+                                <table::DirectoryTable
+                                    page
+                                    first=Signal::derive(move || query.get().after.is_empty())
+                                    on_next=Callback::new(move |next: String| {
+                                        let mut q = query.get_untracked();
+                                        earlier.update(|e| e.push(q.after.clone()));
+                                        q.after = next;
+                                        go.run((q, false));
+                                    })
+                                    on_previous=Callback::new(move |_| {
+                                        let mut q = query.get_untracked();
+                                        let mut stack = earlier.get_untracked();
+                                        q.after = stack.pop().unwrap_or_default();
+                                        earlier.set(stack);
+                                        go.run((q, false));
+                                    })
+                                    notice
+                                    options=form_options
+                                    sort=query.with_untracked(|q| q.sort.clone())
+                                    on_sort=Callback::new(move |sort: String| {
+                                        set(&|q| q.sort = sort.clone(), false)
+                                    })
+                                    on_clear=filtered
+                                        .then(|| {
+                                            Callback::new(move |_| {
+                                                set(
+                                                    &|q| {
+                                                        q.q.clear();
+                                                        q.status.clear();
+                                                        q.entity.clear();
+                                                    },
+                                                    false,
+                                                )
+                                            })
+                                        })
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            go_to_sign_in_if_ended(&error);
+                            view! {
+                                <p class="notice error" role="alert">
+                                    {error.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
         <Show when=move || creating.get()>
             <create::CreateUserDialog
                 options=form_options
