@@ -14,7 +14,7 @@ export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
 # Tool installs need no LTO; it halves their build time on small machines.
 INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
-.PHONY: run test tools browser-tools mail-tools build build-release lint fmt bench screenshots clean-test-dbs
+.PHONY: run test tools browser-tools mail-tools build build-release lint fmt bench bench-browser screenshots clean-test-dbs
 
 # The release build: a debug bundle is 13 MB of WebAssembly and slow to use.
 run: tools
@@ -75,6 +75,11 @@ fmt:
 ## The README's screenshots (docs/screenshots), light and dark, from the release build.
 screenshots: build-release browser-tools
 	end2end/run-tests.sh --config screenshots.config.ts
+
+## The directory in Chromium, CPU slowed 4× and not: page load and in-app navigation to the
+## first narrowed result (end2end/bench/), against the release build `make run` serves.
+bench-browser: build-release browser-tools
+	end2end/run-tests.sh --config bench.config.ts --reporter=line
 
 bench: tools
 	cargo bench -p server --bench sign_in
