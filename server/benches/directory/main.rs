@@ -23,9 +23,7 @@ use app::backend::seed::{self, DEMO_OPERATOR, DEMO_PASSWORD};
 use app::backend::Caller;
 use app::backend::{auth, sessions, AppState, Db};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod load;
 mod terms;
