@@ -159,6 +159,18 @@ pub fn go_to_sign_in_if_ended(error: &AppError) {
     }
 }
 
+/// What a screen shows when its listing could not be read: why, in words (and the sign-in
+/// page at once when the session has ended).
+pub(crate) fn error_notice(error: &AppError) -> AnyView {
+    go_to_sign_in_if_ended(error);
+    view! {
+        <p class="notice error" role="alert">
+            {error.to_string()}
+        </p>
+    }
+    .into_any()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -6,7 +6,7 @@ mod invite;
 mod table;
 
 use crate::api::invitations::{invite_options, list_invitations, InvitationQuery};
-use crate::ui::pages::{go_to_sign_in_if_ended, query_href};
+use crate::ui::pages::{error_notice, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -183,15 +183,7 @@ pub fn InvitationsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => {
-                        go_to_sign_in_if_ended(&error);
-                        view! {
-                            <p class="notice error" role="alert">
-                                {error.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
+                    Err(error) => error_notice(&error),
                 }
             })}
         </Transition>

@@ -13,7 +13,7 @@ pub use detail::UserPage;
 
 use crate::api::directory::{directory_options, list_directory, parse_statuses, DirectoryQuery};
 use crate::api::users::user_form_options;
-use crate::ui::pages::{go_to_sign_in_if_ended, query_href};
+use crate::ui::pages::{error_notice, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -37,6 +37,11 @@ fn href(q: &DirectoryQuery) -> String {
             ("after", &q.after),
         ],
     )
+}
+
+fn is_focused(field: &leptos::web_sys::HtmlInputElement) -> bool {
+    let field: &leptos::web_sys::Element = field.as_ref();
+    document().active_element().is_some_and(|a| &a == field)
 }
 
 #[component]
@@ -107,12 +112,14 @@ pub fn DirectoryPage() -> impl IntoView {
             return;
         };
         let typed = field.value();
-        if typed != q {
-            if hydrated.is_none() {
-                set(&|q| q.q = typed.clone(), true);
-            } else {
-                field.set_value(&q);
-            }
+        if typed == q {
+            return;
+        }
+        if hydrated.is_none() {
+            set(&|q| q.q = typed.clone(), true);
+        } else if !is_focused(&field) {
+            // Never under the person's fingers: what they type is the query.
+            field.set_value(&q);
         }
     });
     // Set while a listing for a changed query is on its way (the old rows stay meanwhile).
@@ -303,15 +310,7 @@ pub fn DirectoryPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => {
-                            go_to_sign_in_if_ended(&error);
-                            view! {
-                                <p class="notice error" role="alert">
-                                    {error.to_string()}
-                                </p>
-                            }
-                                .into_any()
-                        }
+                        Err(error) => error_notice(&error),
                     }
                 })}
             </Transition>
