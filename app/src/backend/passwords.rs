@@ -10,10 +10,10 @@
 
 use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use flume::RecvTimeoutError;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::{oneshot, Semaphore};
 
@@ -133,9 +133,11 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The hashing threads: `count` of them, taking jobs from one queue, for as long as the process.
 /// `holding` counts those that hold their blocks now.
-fn hashing_threads(count: usize, keep: Duration, holding: Arc<AtomicUsize>) -> mpsc::Sender<Job> {
-    let (sender, receiver) = mpsc::channel::<Job>();
-    let receiver = Arc::new(Mutex::new(receiver));
+fn hashing_threads(count: usize, keep: Duration, holding: Arc<AtomicUsize>) -> flume::Sender<Job> {
+    // Each thread waits on the queue with a timeout of its own (a shared `mpsc` receiver behind
+    // a mutex would let one idle thread keep timing out while another, holding its memory,
+    // waited on the lock for good).
+    let (sender, receiver) = flume::unbounded::<Job>();
     for n in 0..count {
         let receiver = receiver.clone();
         let holding = holding.clone();
@@ -144,7 +146,7 @@ fn hashing_threads(count: usize, keep: Duration, holding: Arc<AtomicUsize>) -> m
             .spawn(move || {
                 let mut holds = false;
                 loop {
-                    let job = receiver.lock().expect("hashing queue").recv_timeout(keep);
+                    let job = receiver.recv_timeout(keep);
                     match job {
                         // A job that panics answers nothing (its caller is told Busy); the
                         // thread stays for the next.
@@ -155,8 +157,7 @@ fn hashing_threads(count: usize, keep: Duration, holding: Arc<AtomicUsize>) -> m
                                 holding.fetch_add(1, Ordering::SeqCst);
                             }
                         }
-                        // The threads take turns waiting on the queue, so each gets here
-                        // within a few turns of the last hash.
+                        // Nothing to do for `keep`: the memory goes back.
                         Err(RecvTimeoutError::Timeout) => {
                             if holds {
                                 release_blocks();
@@ -179,7 +180,7 @@ pub struct PasswordGate {
     running: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
-    threads: mpsc::Sender<Job>,
+    threads: flume::Sender<Job>,
     holding: Arc<AtomicUsize>,
 }
 
@@ -321,14 +322,39 @@ mod tests {
         assert_eq!(gate.threads_holding_memory(), 0);
         let (a, b) = tokio::join!(gate.hash("one password".into()), gate.hash("two".into()));
         assert!(a.is_ok() && b.is_ok());
-        assert!(gate.threads_holding_memory() >= 1);
         // Sign-ins that keep coming reuse the blocks; once they stop, each thread lets go.
         gate.verify("x".into(), None).await.unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while gate.threads_holding_memory() > 0 && std::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(holding_becomes(&gate, |n| n >= 1, Duration::from_millis(150)).await);
+        assert!(holding_becomes(&gate, |n| n == 0, Duration::from_secs(5)).await);
+    }
+
+    #[tokio::test]
+    async fn one_sign_in_on_an_idle_server_gives_its_memory_back() {
+        // Two threads, one hash: the thread that hashed must let go even while the other,
+        // holding nothing, keeps waiting for work.
+        let gate = PasswordGate::keeping_blocks(2, 4, Duration::from_millis(200));
+        gate.hash("a single sign-in".into()).await.unwrap();
+        assert!(holding_becomes(&gate, |n| n == 1, Duration::from_millis(150)).await);
+        assert!(holding_becomes(&gate, |n| n == 0, Duration::from_secs(5)).await);
+    }
+
+    /// Whether the count of threads holding memory meets `wanted` within `within` (the count
+    /// moves just after a job has answered).
+    async fn holding_becomes(
+        gate: &PasswordGate,
+        wanted: impl Fn(usize) -> bool,
+        within: Duration,
+    ) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if wanted(gate.threads_holding_memory()) {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        assert_eq!(gate.threads_holding_memory(), 0);
     }
 
     #[tokio::test]
