@@ -47,12 +47,19 @@ async fn each_signed_in_page_carries_its_data_once() {
         "/mailbox",
     ] {
         // The session is looked up again for every page; sometimes it arrives before the page
-        // is first walked, sometimes after: forty times each so both orders happen.
+        // is first walked, sometimes after: forty times each so both orders happen. Every
+        // render sends the same resources, under the same ids, each once.
+        let mut first: Option<Vec<u32>> = None;
         for _ in 0..40 {
             let page = send(server.addr, Call::get(path, Some(&token))).await;
             assert_eq!(page.status, 200, "{path}: {}", page.head);
             let (ids, values) = resources(&page.body);
             assert!(!ids.is_empty(), "{path}: no hydration data");
+            let expected = first.get_or_insert_with(|| ids.clone());
+            assert_eq!(
+                &ids, expected,
+                "{path}: other resources than the first render's"
+            );
             let repeated: Vec<_> = values.iter().filter(|(_, n)| **n > 1).collect();
             assert!(
                 repeated.is_empty(),

@@ -156,6 +156,16 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// On the server a `Transition` calls its children's closure more than once before it renders
+/// them (dry runs, each polled once, to find the resources they read), and a run that got as far
+/// as building the page would create the page's resources again and send their data twice. One
+/// yield keeps every dry run short of the page; only the render builds it. (The redirects above
+/// it need no yield: they create no resources.)
+async fn past_dry_runs() {
+    #[cfg(feature = "ssr")]
+    tokio::task::yield_now().await;
+}
+
 /// Everything behind sign-in. The session is checked again on every navigation, so a session
 /// ended elsewhere (sign-out, deactivation) sends this browser to the sign-in page at once.
 #[component]
@@ -175,24 +185,18 @@ fn SignedInLayout() -> impl IntoView {
             }
         }>
             {move || Suspend::new(async move {
-                let me = me.await;
-                #[cfg(feature = "ssr")] tokio::task::yield_now().await;
-                match me {
+                match me.await {
                     Ok(
                         Some(me),
                     ) if me.must_change_password
                         && location.pathname.get_untracked() != "/account" => {
-                        // On the server the Transition runs this closure more than once (each run
-                        // polled once, to find the resources its children read), and every run that
-                        // got past the session would build the page again, with its resources, and
-                        // send their data twice. One yield lets only the render itself get that far;
-                        // the pages read their own resources inside their own Suspense.
                         // Until a one-time password is changed the server refuses everything
                         // else, so the only page is the one that changes it.
                         view! { <Redirect path="/account" /> }
                             .into_any()
                     }
                     Ok(Some(me)) => {
+                        past_dry_runs().await;
                         let must_change = me.must_change_password;
                         provide_context(me.clone());
                         view! {
