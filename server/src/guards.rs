@@ -141,7 +141,9 @@ fn encode(value: &str) -> String {
 }
 
 /// A page behind sign-in, asked for by a signed-out visitor, is answered with a real redirect
-/// (303) to the sign-in page, which returns them where they were going once they are in. A page
+/// (303) to the sign-in page, which returns them where they were going once they are in; by
+/// someone who signed in with a one-time password, with one to My account, where they change it
+/// (the layout's client-side redirect is only for a browser already in the app). A page
 /// the caller may not use (a member on the User Directory) is answered 403; the page itself
 /// then says "No access". Decided here, before the page renders, from the same caller and the
 /// same rules (`RESTRICTED_PAGES`) the page uses.
@@ -166,6 +168,10 @@ pub async fn page_access(
                 .unwrap_or("/");
             let location = format!("/sign-in?next={}", encode(target));
             return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+        }
+        // Until a one-time password is changed the only page is the one that changes it.
+        Ok(Some(caller)) if caller.user.must_change_password && path != "/account" => {
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, "/account")]).into_response();
         }
         Ok(Some(caller)) => RESTRICTED_PAGES
             .iter()

@@ -51,6 +51,12 @@ async fn a_one_time_password_opens_nothing_but_changing_it() {
     }
     let export = send(addr, Call::get("/export/users.csv", Some(&cookie))).await;
     assert_eq!(export.status, 403);
+    // Any other page sends them to the one that changes it, as a real redirect.
+    let page = send(addr, Call::get("/users", Some(&cookie))).await;
+    assert_eq!(page.status, 303, "{}", page.head);
+    assert_eq!(page.header("location"), Some("/account"));
+    let account = send(addr, Call::get("/account", Some(&cookie))).await;
+    assert_eq!(account.status, 200, "{}", account.head);
     // Who they are is still answered (the page shows the password form), and so is the change.
     let me = post(addr, "current_user", Some(&cookie), form(&[])).await;
     assert_eq!(json_of(&me)["must_change_password"], json!(true));
