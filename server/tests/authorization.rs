@@ -129,7 +129,7 @@ fn call(name: &str, t: &Target) -> Body {
         "end_user_sessions" => Form(format!("user={}", t.user)),
         "create_user" => Json(json!({ "form": {
             "name": "", "email": "", "contact_email": "", "same_as_account": true,
-            "entity": t.entity, "roles": [], "access": "sso"
+            "entity": t.entity, "roles": [], "access": "email"
         } })),
         "update_user" => Json(json!({ "form": {
             "id": t.user, "version": stale, "name": "X", "email": t.user_email, "contact_email": "",

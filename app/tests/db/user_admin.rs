@@ -82,20 +82,22 @@ async fn create_user_in_each_way(t: &TestDb) {
         .await
         .expect("chosen password works");
 
-    let sso = create(
-        &state,
-        &admin,
-        create_form("Sam Sso", "sam@northwind.test", None, "sso"),
-        meta(),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    assert!(sso.user.password_hash.is_none() && sso.temporary_password.is_none());
-    assert!(sign_in(t, "sam@northwind.test", "").await.is_err());
-    assert!(audit_actions(t, sso.user.id)
-        .await
-        .contains(&"user.created".to_string()));
+    // "SSO only" would make an account nobody can sign in to while no entity has single
+    // sign-on: refused, saying so, and nothing written.
+    let before = user::Entity::find().count(t.db.read()).await.unwrap();
+    let errors = invalid(
+        create(
+            &state,
+            &admin,
+            create_form("Sam Sso", "sam@northwind.test", None, "sso"),
+            meta(),
+            Utc::now(),
+        )
+        .await,
+    );
+    assert!(errors.get("access").unwrap().contains("Single sign-on"));
+    let after = user::Entity::find().count(t.db.read()).await.unwrap();
+    assert_eq!(before, after);
 }
 db_test!(create_user_in_each_way);
 
@@ -125,7 +127,7 @@ async fn create_user_reports_every_problem_and_writes_nothing(t: &TestDb) {
         assert!(errors.get(field).is_some(), "{field} in {errors:?}");
     }
     // A duplicate in another case, and a role above the admin's power.
-    let mut form = create_form("Theo Again", "TRADER@northwind.test", None, "sso");
+    let mut form = create_form("Theo Again", "TRADER@northwind.test", None, "email");
     assert!(
         invalid(create(&state, &admin, form.clone(), meta(), Utc::now()).await)
             .get("email")
@@ -177,7 +179,7 @@ async fn a_thousand_concurrent_creates_of_one_email_make_one_user(t: &TestDb) {
                 create(
                     &state,
                     &admin,
-                    create_form("Twin", email, None, "sso"),
+                    create_form("Twin", email, None, "email"),
                     meta(),
                     Utc::now(),
                 )

@@ -22,8 +22,6 @@ pub enum Access {
     TemporaryPassword,
     /// A mail with a one-time link to choose a password.
     SetPasswordEmail,
-    /// No password: the user signs in through the identity provider.
-    SsoOnly,
 }
 
 impl Access {
@@ -31,7 +29,6 @@ impl Access {
         match text {
             "temporary" => Some(Self::TemporaryPassword),
             "email" => Some(Self::SetPasswordEmail),
-            "sso" => Some(Self::SsoOnly),
             _ => None,
         }
     }
@@ -98,7 +95,14 @@ pub async fn create(
         Some(entity) => errors.check("roles", check_roles(me, entity, &form.roles)),
     };
     let access = Access::parse(&form.access);
-    if access.is_none() {
+    if form.access == "sso" {
+        // Offered once an entity has single sign-on; until then it would make an account
+        // nobody can sign in to.
+        errors.add(
+            "access",
+            "Single sign-on is not set up yet: send a set-password email or give a temporary password.",
+        );
+    } else if access.is_none() {
         errors.add("access", "Choose how the new user signs in.");
     }
     errors.into_result()?;

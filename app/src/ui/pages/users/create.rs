@@ -67,7 +67,6 @@ pub fn CreateUserDialog(
             "temporary",
             "Temporary password (shown once; they change it at first sign-in)",
         ),
-        ("sso", "SSO only (no password)"),
     ];
     view! {
         <Modal title="Create User" on_close>
