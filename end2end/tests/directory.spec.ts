@@ -374,6 +374,26 @@ test('the count says which rows a page shows, headers sort, an empty result offe
   const emails = await page.locator('table.directory tbody td[data-label="Email"]').allTextContents();
   expect(emails.length).toBeGreaterThan(1);
   expect(emails).toEqual([...emails].sort());
+  // Pressed again, the same column the other way: Z to A from the very last address.
+  await emailHeader.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=email_desc/);
+  await expect(emailHeader).toHaveAttribute('aria-sort', 'descending');
+  await expect(page.getByRole('combobox', { name: 'Sort' })).toHaveValue('email_desc');
+  await expect(page.locator('table.directory tbody td[data-label="Email"]').first()).not.toHaveText(emails[0]);
+  const backwards = await page.locator('table.directory tbody td[data-label="Email"]').allTextContents();
+  expect(backwards).toEqual([...backwards].sort().reverse());
+  expect(backwards[0] >= emails[emails.length - 1]).toBe(true);
+  // Last sign-in reads newest first, then oldest first (those who never signed in at the top).
+  const signInHeader = page.getByRole('columnheader', { name: 'Last sign-in' });
+  await signInHeader.getByRole('button').click();
+  await expect(signInHeader).toHaveAttribute('aria-sort', 'descending');
+  await expect(emailHeader).toHaveAttribute('aria-sort', 'none');
+  await signInHeader.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=last_sign_in_asc/);
+  await expect(signInHeader).toHaveAttribute('aria-sort', 'ascending');
+  await expect(page.locator('table.directory tbody td[data-label="Last sign-in"]').first()).toHaveText(/Never/i);
+  await emailHeader.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=email(&|$)/);
 
   // Nothing found: no bare table head, but what to do about it.
   await directory.search('zzzq nobody at all');

@@ -3,7 +3,7 @@
 //! and never sit in memory together.
 
 use app::api::directory::parse_statuses;
-use app::backend::directory::{self, display_name, Filter, Item, Row, Sort};
+use app::backend::directory::{self, display_name, Filter, Item, Order, Row};
 use app::backend::{caller, AppState, Caller, ServiceError};
 use app::domain::{Action, UserStatus};
 use axum::body::{Body, Bytes};
@@ -126,7 +126,7 @@ pub async fn users_csv(
             .collect(),
         entity_id: uuid::Uuid::parse_str(query.entity.trim()).ok(),
         search: query.q,
-        sort: Sort::parse(&query.sort),
+        sort: Order::parse(&query.sort),
         after: None,
         limit: directory::MAX_PAGE,
     };

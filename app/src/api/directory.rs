@@ -192,7 +192,7 @@ pub async fn directory_options() -> Result<DirectoryChoices, AppError> {
 #[server(prefix = "/api", endpoint = "list_directory", input = Json)]
 pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError> {
     use super::context;
-    use crate::backend::directory::{self, Cursor, Filter, Sort};
+    use crate::backend::directory::{self, Cursor, Filter, Order};
     use crate::domain::UserStatus;
     let (state, me) = context::require_session().await?;
     let now = context::now();
@@ -203,7 +203,7 @@ pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppE
             .collect(),
         entity_id: Uuid::parse_str(query.entity.trim()).ok(),
         search: query.q.clone(),
-        sort: Sort::parse(&query.sort),
+        sort: Order::parse(&query.sort),
         after: Cursor::decode(&query.after),
         limit: 50,
     };

@@ -7,6 +7,7 @@ pub mod field_errors;
 pub mod ids;
 pub mod invitation;
 pub mod name;
+pub mod order;
 pub mod password;
 pub mod permission;
 pub mod return_path;

@@ -3,7 +3,7 @@
 
 use crate::invitation_support::entity_id;
 use crate::support::prelude::*;
-use app::backend::directory::{self, Cursor, Filter, Item, Page, Sort};
+use app::backend::directory::{self, Cursor, Filter, Item, Order, Page, Sort};
 use app::backend::users::NewUser;
 use app::backend::Caller;
 use app::domain::PersonName;
@@ -175,15 +175,31 @@ async fn keyset_pages_cover_every_row_once_in_every_sort(t: &TestDb) {
     let operator = acting_as(t, DEMO_OPERATOR).await;
     for sort in [Sort::Name, Sort::Email, Sort::LastSignIn, Sort::Created] {
         let everything = Filter {
-            sort,
+            sort: sort.into(),
             statuses: UserStatus::ALL.to_vec(),
             ..search("")
         };
         let whole = list(t, &operator, &everything).await;
         let expected: Vec<Uuid> = whole.rows.iter().map(|r| r.id()).collect();
+        // The other way is the exact mirror, users and invitations alike (those who never
+        // signed in first when Last sign-in is reversed).
+        let backwards = Filter {
+            sort: Order {
+                by: sort,
+                reversed: true,
+            },
+            ..everything.clone()
+        };
+        let mut mirrored = expected.clone();
+        mirrored.reverse();
+        let whole_backwards = list(t, &operator, &backwards).await;
+        let ids: Vec<Uuid> = whole_backwards.rows.iter().map(|r| r.id()).collect();
+        assert_eq!(ids, mirrored, "{sort:?} reversed");
         for limit in [1, 5, 7] {
             let paged = all_pages(t, &operator, &everything, limit).await;
             assert_eq!(paged, expected, "{sort:?} in pages of {limit}");
+            let paged = all_pages(t, &operator, &backwards, limit).await;
+            assert_eq!(paged, mirrored, "{sort:?} reversed in pages of {limit}");
         }
         if sort == Sort::Name {
             let users: Vec<String> = whole

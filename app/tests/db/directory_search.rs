@@ -4,7 +4,7 @@
 use crate::directory::{add_user, all_pages, list, names, search};
 use crate::invitation_support::entity_id;
 use crate::support::prelude::*;
-use app::backend::directory::{self, Filter, Item, Page, Sort};
+use app::backend::directory::{self, Filter, Item, Order, Page, Sort};
 use uuid::Uuid;
 
 async fn search_matches_text_literally(t: &TestDb) {
@@ -162,6 +162,40 @@ async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
     .await;
     let next: Vec<Uuid> = matching.iter().skip(50).take(50).map(|m| m.1).collect();
     assert_eq!(second.rows.iter().map(|r| r.id()).collect::<Vec<_>>(), next);
+    // Z to A: the same matches from the other end, walked down the same index.
+    let backwards = Filter {
+        sort: Order {
+            by: Sort::Name,
+            reversed: true,
+        },
+        ..frequent.clone()
+    };
+    let last_page = list(t, &operator, &backwards).await;
+    let last: Vec<Uuid> = matching.iter().rev().take(50).map(|m| m.1).collect();
+    assert_eq!(
+        last_page.rows.iter().map(|r| r.id()).collect::<Vec<_>>(),
+        last
+    );
+    let before_last = list(
+        t,
+        &operator,
+        &Filter {
+            after: last_page.next.clone(),
+            ..backwards
+        },
+    )
+    .await;
+    let earlier: Vec<Uuid> = matching
+        .iter()
+        .rev()
+        .skip(50)
+        .take(50)
+        .map(|m| m.1)
+        .collect();
+    assert_eq!(
+        before_last.rows.iter().map(|r| r.id()).collect::<Vec<_>>(),
+        earlier
+    );
     assert!(page.rows.iter().all(|r| match &r.item {
         Item::User(u) => u.email_normalized.contains("example.test") && u.status != "deleted",
         Item::Invitation(_) => false,
@@ -215,7 +249,10 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
         .unwrap();
     let shown = [UserStatus::Active, UserStatus::Inactive];
     for term in ["a", "ad", "k", "ë", "ël", "zz", "A_"] {
-        for sort in [Sort::Name, Sort::Email, Sort::Created] {
+        for (sort, reversed) in [Sort::Name, Sort::Email, Sort::Created]
+            .into_iter()
+            .flat_map(|sort| [(sort, false), (sort, true)])
+        {
             for scope in [None, Some(contoso)] {
                 let lower = term.to_lowercase();
                 let mut expected: Vec<&user::Model> = users
@@ -231,16 +268,20 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
                     Sort::Email => (&a.email_normalized, a.id).cmp(&(&b.email_normalized, b.id)),
                     _ => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
                 });
+                if reversed {
+                    expected.reverse();
+                }
                 let expected: Vec<Uuid> = expected.iter().map(|u| u.id).collect();
                 let filter = Filter {
                     search: term.into(),
-                    sort,
+                    sort: Order { by: sort, reversed },
                     entity_id: scope,
                     statuses: shown.to_vec(),
                     ..Filter::default()
                 };
                 let paged = all_pages(t, &operator, &filter, 7).await;
-                assert_eq!(paged, expected, "{term:?} by {sort:?} in {scope:?}");
+                let way = if reversed { "reversed" } else { "" };
+                assert_eq!(paged, expected, "{term:?} by {sort:?} {way} in {scope:?}");
                 let first = list(t, &operator, &filter).await;
                 assert_eq!(first.total, expected.len().min(1_001) as u64);
             }
@@ -371,16 +412,45 @@ async fn terms_the_sample_finds_often_walk_the_sort_order(t: &TestDb) {
     assert_eq!(all_pages(t, &operator, &many, 200).await, okapis);
     // Their emails sort as their names do; newest first is the reverse of creation.
     let by_email = Filter {
-        sort: Sort::Email,
+        sort: Sort::Email.into(),
         ..many.clone()
     };
     assert_eq!(all_pages(t, &operator, &by_email, 300).await, okapis);
     let newest_first = Filter {
-        sort: Sort::Created,
+        sort: Sort::Created.into(),
         ..many.clone()
     };
     let mut reversed = okapis.clone();
     reversed.reverse();
     assert_eq!(all_pages(t, &operator, &newest_first, 300).await, reversed);
+    // Each of those the other way: the same matches read from the other end.
+    for (by, forwards) in [
+        (Sort::Name, &okapis),
+        (Sort::Email, &okapis),
+        (Sort::Created, &reversed),
+    ] {
+        let mut backwards = forwards.clone();
+        backwards.reverse();
+        let other_way = Filter {
+            sort: Order { by, reversed: true },
+            ..many.clone()
+        };
+        assert_eq!(
+            all_pages(t, &operator, &other_way, 300).await,
+            backwards,
+            "{by:?}"
+        );
+    }
+    // And the walked term: Z to A, page after page.
+    let mut stripes = expected.clone();
+    stripes.reverse();
+    let z_to_a = Filter {
+        sort: Order {
+            by: Sort::Name,
+            reversed: true,
+        },
+        ..filter.clone()
+    };
+    assert_eq!(all_pages(t, &operator, &z_to_a, 25).await, stripes);
 }
 db_test!(terms_the_sample_finds_often_walk_the_sort_order);

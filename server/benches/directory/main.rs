@@ -18,7 +18,7 @@
 //! PostgreSQL, `USHER_BENCH_SKIP_SQLITE=1` SQLite. Run with `cargo bench -p server --bench directory` (or `make bench`).
 
 use app::backend::config::Config;
-use app::backend::directory::{self, Cursor, Filter};
+use app::backend::directory::{self, Cursor, Filter, Order, Sort};
 use app::backend::seed::{self, DEMO_OPERATOR, DEMO_PASSWORD};
 use app::backend::Caller;
 use app::backend::{auth, sessions, AppState, Db};
@@ -45,10 +45,16 @@ fn ms(d: Duration) -> String {
 
 /// Runs the listing `RUNS` times per term and reports p50 and p99 over all of them.
 async fn searches(db: &Db, me: &Caller, kind: &str, terms: &[&str]) -> Duration {
+    searches_in(db, me, kind, Order::default(), terms).await
+}
+
+/// `searches` in another order.
+async fn searches_in(db: &Db, me: &Caller, kind: &str, sort: Order, terms: &[&str]) -> Duration {
     let mut all = Vec::new();
     for term in terms {
         let filter = Filter {
             search: term.to_string(),
+            sort,
             ..Filter::default()
         };
         let now = chrono::Utc::now();
@@ -268,6 +274,18 @@ async fn measure(label: &str, db: Db, users: usize) {
     .await;
     // One or two letters: names or emails that start with them.
     let prefix = searches(&db, &me, "prefix", &["a", "mo", "zo", "k", "ad", "ë"]).await;
+    // The other way round: Z to A, and the stalest sign-ins first.
+    let terms = ["", "a", "love", "lace.12", "ada lovelace"];
+    let z_to_a = Order {
+        by: Sort::Name,
+        reversed: true,
+    };
+    let backwards = searches_in(&db, &me, "Z to A", z_to_a, &terms).await;
+    let stalest = Order {
+        by: Sort::LastSignIn,
+        reversed: true,
+    };
+    let stalest = searches_in(&db, &me, "stalest", stalest, &terms).await;
 
     let mut filter = Filter::default();
     for _ in 0..999 {
@@ -284,9 +302,12 @@ async fn measure(label: &str, db: Db, users: usize) {
         thousandth.as_secs_f64() / first.as_secs_f64()
     );
     println!(
-        "    summary   substring p99 {} (≤ 20 ms)  prefix p99 {} (≤ 5 ms)",
+        "    summary   substring p99 {} (≤ 20 ms)  prefix p99 {} (≤ 5 ms)  \
+         Z to A p99 {}  stalest first p99 {}",
         ms(substring),
-        ms(prefix)
+        ms(prefix),
+        ms(backwards),
+        ms(stalest)
     );
     explain(&db).await;
     http(state, &token).await;

@@ -4,14 +4,14 @@
 use super::cursor::{Cursor, Mark};
 use super::order::{compare, invitation_key, user_key};
 use super::{invitation, user};
-use super::{Item, Sort};
+use super::{Item, Order};
 use std::cmp::Ordering;
 
 /// Takes at most `limit` rows from the two ordered lists (each fetched with one row more than
 /// `limit`, which tells whether it has more), and the cursor after them (`None` on the last
 /// page).
 pub(super) fn merge(
-    sort: Sort,
+    order: Order,
     users: Vec<user::Model>,
     invitations: Vec<invitation::Model>,
     cursor: &Cursor,
@@ -24,13 +24,15 @@ pub(super) fn merge(
     let mut taken = Vec::with_capacity(limit as usize);
     let mut next = cursor.clone();
     while (taken.len() as u64) < limit {
-        let user_head = users.peek().map(|u| (user_key(sort, u), u.id));
-        let invitation_head = invitations.peek().map(|i| (invitation_key(sort, i), i.id));
+        let user_head = users.peek().map(|u| (user_key(order.by, u), u.id));
+        let invitation_head = invitations
+            .peek()
+            .map(|i| (invitation_key(order.by, i), i.id));
         let take_user = match (&user_head, &invitation_head) {
             (None, None) => break,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            (Some(u), Some(i)) => compare(sort, u, i) != Ordering::Greater,
+            (Some(u), Some(i)) => compare(order, u, i) != Ordering::Greater,
         };
         if take_user {
             let (key, id) = user_head.expect("peeked");

@@ -17,6 +17,7 @@ use super::entity::{entity, invitation, invitation_role, user, user_role};
 use super::error::ServiceError;
 use super::invitations::listing::contains_pattern;
 use super::Caller;
+pub use crate::domain::order::{Direction, Order, Sort};
 use crate::domain::{Action, RoleKey, UserStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query, SelectStatement, SimpleExpr};
@@ -24,7 +25,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select,
 };
-use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -74,39 +74,6 @@ const SELECTIVE_MATCHES: u64 = 4_000;
 /// Nothing stored is longer than this, so a longer term cannot match.
 const LONGEST_TEXT: usize = 320;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Sort {
-    /// Name, A to Z.
-    #[default]
-    Name,
-    /// Account email, A to Z.
-    Email,
-    /// Last sign-in, most recent first; never signed in last.
-    LastSignIn,
-    /// Created, newest first.
-    Created,
-}
-
-impl Sort {
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "email" => Self::Email,
-            "last_sign_in" => Self::LastSignIn,
-            "created" => Self::Created,
-            _ => Self::Name,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::Email => "email",
-            Self::LastSignIn => "last_sign_in",
-            Self::Created => "created",
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Filter {
     /// Statuses to show; Pending also brings the pending invitations.
@@ -114,7 +81,7 @@ pub struct Filter {
     /// `None`: every entity the viewer may see (operators: all of them).
     pub entity_id: Option<Uuid>,
     pub search: String,
-    pub sort: Sort,
+    pub sort: Order,
     pub after: Option<Cursor>,
     pub limit: u64,
 }
@@ -125,7 +92,7 @@ impl Default for Filter {
             statuses: default_statuses(),
             entity_id: None,
             search: String::new(),
-            sort: Sort::Name,
+            sort: Order::default(),
             after: None,
             limit: 50,
         }
@@ -287,15 +254,15 @@ pub async fn list<C: ConnectionTrait>(
             let mut merged = a;
             merged.extend(b);
             merged.sort_by(|a, b| {
-                let a = (user_key(filter.sort, a), a.id);
-                let b = (user_key(filter.sort, b), b.id);
+                let a = (user_key(filter.sort.by, a), a.id);
+                let b = (user_key(filter.sort.by, b), b.id);
                 compare(filter.sort, &a, &b)
             });
             // Someone whose name and email both start with the term came from both sources.
             merged.dedup_by_key(|u| u.id);
             merged.truncate(limit as usize + 1);
             Ok(merged)
-        } else if by_index || search == Search::None || filter.sort == Sort::LastSignIn {
+        } else if by_index || search == Search::None || filter.sort.by == Sort::LastSignIn {
             fetch_users(
                 conn,
                 users_base.clone(),
@@ -320,7 +287,7 @@ pub async fn list<C: ConnectionTrait>(
             if walked.len() as u64 > limit {
                 fetch_in_order(conn, walked).await
             } else if backend == DbBackend::Postgres
-                && matches!(filter.sort, Sort::Name | Sort::Email)
+                && matches!(filter.sort.by, Sort::Name | Sort::Email)
             {
                 let mark = cursor.users.as_ref();
                 let ids = sorted_matches(conn, scope, filter, &search, mark, limit + 1).await?;

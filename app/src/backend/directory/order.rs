@@ -2,14 +2,14 @@
 
 use super::*;
 
-/// The order of one source, as (column, descending). `LastSignIn` also has its null phase.
-pub(super) fn user_order(sort: Sort) -> (user::Column, bool) {
+/// The column one source is read in, for a sort.
+pub(super) fn user_column(sort: Sort) -> user::Column {
     use user::Column as C;
     match sort {
-        Sort::Name => (C::SortName, false),
-        Sort::Email => (C::EmailNormalized, false),
-        Sort::LastSignIn => (C::LastLoginAt, true),
-        Sort::Created => (C::CreatedAt, true),
+        Sort::Name => C::SortName,
+        Sort::Email => C::EmailNormalized,
+        Sort::LastSignIn => C::LastLoginAt,
+        Sort::Created => C::CreatedAt,
     }
 }
 
@@ -62,51 +62,61 @@ pub(super) fn after<E: EntityTrait>(
 pub(super) async fn fetch_users<C: ConnectionTrait>(
     conn: &C,
     base: Select<user::Entity>,
-    sort: Sort,
+    order: Order,
     mark: Option<&Mark>,
     limit: u64,
 ) -> Result<Vec<user::Model>, DbErr> {
     use user::Column as C;
-    let (column, descending) = user_order(sort);
-    if sort != Sort::LastSignIn {
+    let column = user_column(order.by);
+    let descending = order.descending();
+    if order.by != Sort::LastSignIn {
         return after(base, column, C::Id, descending, mark)
             .limit(limit)
             .all(conn)
             .await;
     }
-    // Those who signed in, most recent first, then those who never did (newest id first).
-    let mut rows = Vec::new();
-    let in_null_phase = matches!(
-        mark,
-        Some(Mark {
-            key: Key::Time(None),
-            ..
-        })
-    );
-    if !in_null_phase {
-        rows = after(
+    // Those who signed in, most recent first, then those who never did (newest id first);
+    // reversed, those who never did (oldest id first), then the longest ago first.
+    let signed_in = || {
+        after(
             base.clone().filter(C::LastLoginAt.is_not_null()),
             column,
             C::Id,
-            true,
-            mark,
+            descending,
+            mark.filter(|m| m.key != Key::Time(None)),
         )
-        .limit(limit)
-        .all(conn)
-        .await?;
-    }
-    if (rows.len() as u64) < limit {
-        let mut nulls = base.filter(C::LastLoginAt.is_null());
-        if let Some(mark) = mark.filter(|_| in_null_phase) {
-            nulls = nulls.filter(C::Id.lt(mark.id));
+    };
+    let never = || {
+        let mut nulls = base.clone().filter(C::LastLoginAt.is_null());
+        if let Some(mark) = mark.filter(|m| m.key == Key::Time(None)) {
+            nulls = nulls.filter(if descending {
+                C::Id.lt(mark.id)
+            } else {
+                C::Id.gt(mark.id)
+            });
         }
-        rows.extend(
-            nulls
-                .order_by_desc(C::Id)
-                .limit(limit - rows.len() as u64)
-                .all(conn)
-                .await?,
-        );
+        if descending {
+            nulls.order_by_desc(C::Id)
+        } else {
+            nulls.order_by_asc(C::Id)
+        }
+    };
+    let in_null_phase = mark.is_some_and(|m| m.key == Key::Time(None));
+    let mut rows = Vec::new();
+    // The phase the mark is in, then (while the page is short) the one after it, if any.
+    let phases: &[bool] = match (descending, in_null_phase) {
+        (true, false) => &[false, true],
+        (true, true) => &[true],
+        (false, true) => &[true, false],
+        (false, false) if mark.is_some() => &[false],
+        (false, false) => &[true, false],
+    };
+    for &nulls in phases {
+        if rows.len() as u64 >= limit {
+            break;
+        }
+        let query = if nulls { never() } else { signed_in() };
+        rows.extend(query.limit(limit - rows.len() as u64).all(conn).await?);
     }
     Ok(rows)
 }
@@ -148,27 +158,34 @@ pub(super) fn invitation_key(sort: Sort, i: &invitation::Model) -> Key {
 pub(super) async fn fetch_invitations<C: ConnectionTrait>(
     conn: &C,
     base: Select<invitation::Entity>,
-    sort: Sort,
+    order: Order,
     mark: Option<&Mark>,
     limit: u64,
 ) -> Result<Vec<invitation::Model>, DbErr> {
     use invitation::Column as C;
-    let query = match sort {
-        Sort::Name | Sort::Email => after(base, C::EmailNormalized, C::Id, false, mark),
-        Sort::Created => after(base, C::CreatedAt, C::Id, true, mark),
+    let descending = order.descending();
+    let query = match order.by {
+        Sort::Name | Sort::Email => after(base, C::EmailNormalized, C::Id, descending, mark),
+        Sort::Created => after(base, C::CreatedAt, C::Id, descending, mark),
+        // Nobody invited has signed in: all of them sort with the never-signed-in, by id.
         Sort::LastSignIn => {
             let base = match mark {
-                Some(mark) => base.filter(C::Id.lt(mark.id)),
+                Some(mark) if descending => base.filter(C::Id.lt(mark.id)),
+                Some(mark) => base.filter(C::Id.gt(mark.id)),
                 None => base,
             };
-            base.order_by_desc(C::Id)
+            if descending {
+                base.order_by_desc(C::Id)
+            } else {
+                base.order_by_asc(C::Id)
+            }
         }
     };
     query.limit(limit).all(conn).await
 }
 
 /// The order of the merged list: the same as each source's.
-pub(super) fn compare(sort: Sort, a: &(Key, Uuid), b: &(Key, Uuid)) -> Ordering {
+pub(super) fn compare(order: Order, a: &(Key, Uuid), b: &(Key, Uuid)) -> Ordering {
     let by_key = match (&a.0, &b.0) {
         (Key::Text(x), Key::Text(y)) => x.cmp(y),
         // Later first; never (None) last.
@@ -181,28 +198,33 @@ pub(super) fn compare(sort: Sort, a: &(Key, Uuid), b: &(Key, Uuid)) -> Ordering 
         (Key::Text(_), Key::Time(_)) => Ordering::Less,
         (Key::Time(_), Key::Text(_)) => Ordering::Greater,
     };
-    let by_id = match sort {
+    let by_id = match order.by {
         Sort::Name | Sort::Email => a.1.cmp(&b.1),
         Sort::LastSignIn | Sort::Created => b.1.cmp(&a.1),
     };
-    by_key.then(by_id)
+    let natural = by_key.then(by_id);
+    if order.reversed {
+        natural.reverse()
+    } else {
+        natural
+    }
 }
 
 /// The users of `keys` after `mark` in the sort order, at most `limit`, read by id.
 pub(super) async fn fetch_by_keys<C: ConnectionTrait>(
     conn: &C,
     mut keys: Vec<(Key, Uuid)>,
-    sort: Sort,
+    order: Order,
     mark: Option<&Mark>,
     limit: u64,
 ) -> Result<Vec<user::Model>, DbErr> {
-    keys.sort_by(|a, b| compare(sort, a, b));
+    keys.sort_by(|a, b| compare(order, a, b));
     let mark = mark.map(|m| (m.key.clone(), m.id));
     let ids: Vec<Uuid> = keys
         .into_iter()
         .filter(|k| {
             mark.as_ref()
-                .is_none_or(|m| compare(sort, k, m) == Ordering::Greater)
+                .is_none_or(|m| compare(order, k, m) == Ordering::Greater)
         })
         .take(limit as usize)
         .map(|(_, id)| id)

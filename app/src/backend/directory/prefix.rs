@@ -18,7 +18,7 @@ pub(super) fn prefix_streams(
     let Search::Prefix(term) = search else {
         return None;
     };
-    let (own, other) = match filter.sort {
+    let (own, other) = match filter.sort.by {
         Sort::Name => (C::SortName, "email_normalized"),
         Sort::Email => (C::EmailNormalized, "sort_name"),
         Sort::LastSignIn | Sort::Created => return None,

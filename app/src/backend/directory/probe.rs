@@ -104,14 +104,14 @@ pub(super) async fn fts_probe<C: ConnectionTrait>(
 async fn every_match<C: ConnectionTrait>(
     conn: &C,
     query: SelectStatement,
-    sort: Sort,
+    order: Order,
     mark: Option<&Mark>,
     limit: u64,
 ) -> Result<Option<Found>, DbErr> {
-    if matches!(sort, Sort::Name | Sort::Email) {
-        return sorted_page(conn, query, sort, mark, limit).await;
+    if matches!(order.by, Sort::Name | Sort::Email) {
+        return sorted_page(conn, query, order, mark, limit).await;
     }
-    Ok(all_keys(conn, query, sort, SELECTIVE_MATCHES)
+    Ok(all_keys(conn, query, order.by, SELECTIVE_MATCHES)
         .await?
         .map(Found::Keys))
 }
@@ -127,11 +127,16 @@ struct IdAndTotal {
 async fn sorted_page<C: ConnectionTrait>(
     conn: &C,
     mut query: SelectStatement,
-    sort: Sort,
+    order: Order,
     mark: Option<&Mark>,
     limit: u64,
 ) -> Result<Option<Found>, DbErr> {
-    let (column, _) = user_order(sort);
+    let column = user_column(order.by);
+    let way = if order.descending() {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
     let (m, w, id, k) = (
         Alias::new("m"),
         Alias::new("w"),
@@ -154,8 +159,8 @@ async fn sorted_page<C: ConnectionTrait>(
     page.column((w.clone(), id.clone()))
         .column((w.clone(), Alias::new("n")))
         .from_subquery(counted, w.clone())
-        .order_by((w.clone(), k.clone()), sea_orm::Order::Asc)
-        .order_by((w.clone(), id.clone()), sea_orm::Order::Asc)
+        .order_by((w.clone(), k.clone()), way.clone())
+        .order_by((w.clone(), id.clone()), way)
         .limit(limit);
     if let Some(Mark {
         key: Key::Text(text),
@@ -164,7 +169,11 @@ async fn sorted_page<C: ConnectionTrait>(
     {
         let here = Expr::tuple([Expr::col((w.clone(), k)).into(), Expr::col((w, id)).into()]);
         let there = Expr::tuple([Expr::val(text.clone()).into(), Expr::val(*after).into()]);
-        page.and_where(here.gt(there));
+        page.and_where(if order.descending() {
+            here.lt(there)
+        } else {
+            here.gt(there)
+        });
     }
     let backend = conn.get_database_backend();
     let rows = IdAndTotal::find_by_statement(backend.build(&page))
@@ -188,7 +197,7 @@ async fn all_keys<C: ConnectionTrait>(
     sort: Sort,
     cap: u64,
 ) -> Result<Option<Vec<(Key, Uuid)>>, DbErr> {
-    let (column, _) = user_order(sort);
+    let column = user_column(sort);
     query.clear_selects();
     query
         .column((user::Entity, user::Column::Id))
@@ -245,7 +254,12 @@ pub(super) async fn sorted_matches<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<Uuid>, DbErr> {
     let backend = conn.get_database_backend();
-    let (column, _) = user_order(filter.sort);
+    let column = user_column(filter.sort.by);
+    let way = if filter.sort.descending() {
+        "DESC"
+    } else {
+        "ASC"
+    };
     let mut matches = users_query(backend, scope, filter, search, true).into_query();
     matches
         .clear_selects()
@@ -260,12 +274,15 @@ pub(super) async fn sorted_matches<C: ConnectionTrait>(
         }) => {
             values.push(text.clone().into());
             values.push((*id).into());
-            format!("WHERE (k, id) > (${}, ${})", values.len() - 1, values.len())
+            let beyond = if way == "DESC" { "<" } else { ">" };
+            let (k, id) = (values.len() - 1, values.len());
+            format!("WHERE (k, id) {beyond} (${k}, ${id})")
         }
         _ => String::new(),
     };
     let sql = format!(
-        "WITH m AS MATERIALIZED ({}) SELECT id FROM m {after} ORDER BY k, id LIMIT {limit}",
+        "WITH m AS MATERIALIZED ({}) SELECT id FROM m {after} \
+         ORDER BY k {way}, id {way} LIMIT {limit}",
         inner.sql
     );
     let rows = super::query::IdOnly::find_by_statement(sea_orm::Statement::from_sql_and_values(

@@ -307,7 +307,7 @@ pub(super) async fn walk_window<C: ConnectionTrait>(
     let Search::Contains(term) = search else {
         return Ok(Vec::new());
     };
-    let (column, descending) = user_order(filter.sort);
+    let (column, descending) = (user_column(filter.sort.by), filter.sort.descending());
     let mut window = after(
         users_query(backend, scope, filter, &Search::None, false),
         column,

@@ -39,10 +39,30 @@ fn merge_order_puts_never_signed_in_last() {
     let t = Utc::now();
     let a = (Key::Time(Some(t)), Uuid::now_v7());
     let b = (Key::Time(None), Uuid::now_v7());
-    assert_eq!(compare(Sort::LastSignIn, &a, &b), Ordering::Less);
+    assert_eq!(compare(Sort::LastSignIn.into(), &a, &b), Ordering::Less);
     let x = (Key::Text("ada".into()), Uuid::now_v7());
     let y = (Key::Text("bob".into()), Uuid::now_v7());
-    assert_eq!(compare(Sort::Name, &x, &y), Ordering::Less);
+    assert_eq!(compare(Sort::Name.into(), &x, &y), Ordering::Less);
+}
+
+#[test]
+fn a_reversed_order_is_the_exact_mirror() {
+    let t = Utc::now();
+    let keys = [
+        (Key::Time(Some(t)), Uuid::now_v7()),
+        (Key::Time(Some(t)), Uuid::now_v7()),
+        (Key::Time(None), Uuid::now_v7()),
+        (Key::Time(None), Uuid::now_v7()),
+    ];
+    for by in [Sort::LastSignIn, Sort::Created] {
+        for a in &keys {
+            for b in &keys {
+                let natural = compare(by.into(), a, b);
+                let reversed = compare(Order { by, reversed: true }, a, b);
+                assert_eq!(reversed, natural.reverse());
+            }
+        }
+    }
 }
 
 #[test]

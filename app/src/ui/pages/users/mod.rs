@@ -13,6 +13,7 @@ pub use detail::UserPage;
 
 use crate::api::directory::{directory_options, list_directory, parse_statuses, DirectoryQuery};
 use crate::api::users::user_form_options;
+use crate::domain::order::Order;
 use crate::ui::pages::{error_notice, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -238,12 +239,16 @@ pub fn DirectoryPage() -> impl IntoView {
                         let value = event_target_value(&e);
                         set(&|q| q.sort = value.clone(), false);
                     }
-                    prop:value=move || query.get().sort
+                    prop:value=move || Order::parse(&query.get().sort).as_param()
                 >
-                    <option value="">"Name"</option>
-                    <option value="email">"Email"</option>
-                    <option value="last_sign_in">"Last sign-in"</option>
-                    <option value="created">"Created"</option>
+                    <option value="">"Name, A to Z"</option>
+                    <option value="name_desc">"Name, Z to A"</option>
+                    <option value="email">"Email, A to Z"</option>
+                    <option value="email_desc">"Email, Z to A"</option>
+                    <option value="last_sign_in">"Last sign-in, newest first"</option>
+                    <option value="last_sign_in_asc">"Last sign-in, oldest first"</option>
+                    <option value="created">"Created, newest first"</option>
+                    <option value="created_asc">"Created, oldest first"</option>
                 </select>
             </label>
         </form>

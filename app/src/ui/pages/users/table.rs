@@ -7,6 +7,7 @@ use super::edit::EditUserDialog;
 use crate::api::directory::{DirectoryPage, DirectoryRow};
 use crate::api::invitations::InviteChoices;
 use crate::api::AppError;
+use crate::domain::order::{Direction, Order, Sort};
 use crate::ui::components::pager::Pager;
 use crate::ui::pages::{encode, range_line};
 use leptos::prelude::*;
@@ -185,14 +186,14 @@ pub fn DirectoryTable(
                                 }
                             />
                         </th>
-                        <SortHeader label="Name" value="" sort=sort.clone() on_sort />
-                        <SortHeader label="Email" value="email" sort=sort.clone() on_sort />
+                        <SortHeader label="Name" column=Sort::Name sort=sort.clone() on_sort />
+                        <SortHeader label="Email" column=Sort::Email sort=sort.clone() on_sort />
                         <th scope="col">"Entity"</th>
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
                         <SortHeader
                             label="Last sign-in"
-                            value="last_sign_in"
+                            column=Sort::LastSignIn
                             sort=sort.clone()
                             on_sort
                         />
@@ -300,32 +301,34 @@ pub fn DirectoryTable(
     }
 }
 
-/// A column header that sorts the directory by its column, saying which way (`aria-sort`).
+/// A column header that sorts the directory by its column, saying which way (`aria-sort`):
+/// the first press sorts by it the column's natural way (names A to Z, sign-ins newest first),
+/// the next the other way.
 #[component]
 fn SortHeader(
     label: &'static str,
-    value: &'static str,
+    column: Sort,
     sort: String,
     on_sort: Callback<String>,
 ) -> impl IntoView {
-    // Names and emails read A to Z; sign-ins newest first.
-    let direction = if value == "last_sign_in" {
-        "descending"
-    } else {
-        "ascending"
+    let now = Order::parse(&sort);
+    let active = now.by == column;
+    let (aria, mark) = match (active, now.direction()) {
+        (false, _) => ("none", ""),
+        (true, Direction::Ascending) => ("ascending", "↑"),
+        (true, Direction::Descending) => ("descending", "↓"),
     };
-    let active = sort == value;
-    let mark = match (active, direction) {
-        (false, _) => "",
-        (true, "descending") => "↓",
-        _ => "↑",
-    };
+    let next = Order {
+        by: column,
+        reversed: active && !now.reversed,
+    }
+    .as_param();
     view! {
-        <th scope="col" aria-sort=if active { direction } else { "none" }>
+        <th scope="col" aria-sort=aria>
             <button
                 type="button"
                 class=if active { "sort active" } else { "sort" }
-                on:click=move |_| on_sort.run(value.to_string())
+                on:click=move |_| on_sort.run(next.clone())
             >
                 {label}
                 <span aria-hidden="true" class="sort-mark">
