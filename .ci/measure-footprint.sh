@@ -5,18 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
 
-# What is served: the content-hashed files and the brotli copies the build made of them.
-echo "release bundle (as served, brotli made at build time):"
-total=0
-for f in target/site/pkg/usher.*.wasm target/site/pkg/usher.*.js target/site/pkg/usher.*.css; do
-  raw=$(stat -c %s "$f")
-  br=$(stat -c %s "$f.br")
-  gz=$(stat -c %s "$f.gz")
-  total=$((total + br))
-  awk -v n="$(basename "$f")" -v r="$raw" -v g="$gz" -v b="$br" \
-    'BEGIN { printf "  %-40s raw %8.1f KB  gzip %7.1f KB  brotli %7.1f KB\n", n, r/1024, g/1024, b/1024 }'
-done
-awk -v t="$total" 'BEGIN { printf "  console (wasm + js + css)  brotli %.1f KB  (target 250 KB per screen)\n", t/1024 }'
+# What is served, file by file, against the budget (the check CI runs).
+bash .ci/check-footprint.sh || true
 
 port="$(node -e "const s=require('net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
 db="$(mktemp -d)/usher.db"

@@ -39,6 +39,7 @@ if grep -q "PostgreSQL not reachable" "$logs/rust-tests.log"; then
 fi
 
 if layer build cargo leptos build --release --precompress; then
+  layer footprint bash .ci/check-footprint.sh
   layer end2end end2end/run-tests.sh
   p=$(grep -hoE '^ +[0-9]+ passed' "$logs/end2end.log" | awk '{s+=$1} END {print s+0}')
   f=$(grep -hoE '^ +[0-9]+ (failed|flaky|interrupted)' "$logs/end2end.log" | awk '{s+=$1} END {print s+0}')

@@ -201,3 +201,32 @@ test("every row's actions fit inside the table, at a laptop's width and a wide s
     }
   }
 });
+
+test('the Sent and Expires headers sort both ways, and the Sort menu follows', async ({ page }) => {
+  await signedIn(page, OPERATOR.email);
+  const invitations = new InvitationsPage(page);
+  await invitations.open();
+  const sent = page.getByRole('columnheader', { name: 'Sent' });
+  const expires = page.getByRole('columnheader', { name: 'Expires' });
+  const sort = page.getByLabel('Sort');
+  // Last sent, newest first, is where the table starts.
+  await expect(sent).toHaveAttribute('aria-sort', 'descending');
+  await expect(expires).toHaveAttribute('aria-sort', 'none');
+  await sent.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=sent_oldest/);
+  await expect(sent).toHaveAttribute('aria-sort', 'ascending');
+  await expect(sort).toHaveValue('sent_oldest');
+  await expires.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=expires_soonest/);
+  await expect(expires).toHaveAttribute('aria-sort', 'ascending');
+  await expect(sent).toHaveAttribute('aria-sort', 'none');
+  await expires.getByRole('button').click();
+  await expect(page).toHaveURL(/sort=expires_latest/);
+  await expect(expires).toHaveAttribute('aria-sort', 'descending');
+  await expect(sort).toHaveValue('expires_latest');
+  // By keyboard too: the header is a button.
+  await sent.getByRole('button').focus();
+  await page.keyboard.press('Enter');
+  await expect(sent).toHaveAttribute('aria-sort', 'descending');
+  await expect(sort).toHaveValue('');
+});

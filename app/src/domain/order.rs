@@ -112,6 +112,36 @@ impl Order {
         }
     }
 
+    /// Every order a person can choose, as the Sort menu lists them.
+    pub const CHOICES: [Order; 8] = [
+        Order::way(Sort::Name, false),
+        Order::way(Sort::Name, true),
+        Order::way(Sort::Email, false),
+        Order::way(Sort::Email, true),
+        Order::way(Sort::LastSignIn, false),
+        Order::way(Sort::LastSignIn, true),
+        Order::way(Sort::Created, false),
+        Order::way(Sort::Created, true),
+    ];
+
+    const fn way(by: Sort, reversed: bool) -> Self {
+        Self { by, reversed }
+    }
+
+    /// How the Sort menu names this order.
+    pub fn label(self) -> &'static str {
+        match (self.by, self.reversed) {
+            (Sort::Name, false) => "Name, A to Z",
+            (Sort::Name, true) => "Name, Z to A",
+            (Sort::Email, false) => "Email, A to Z",
+            (Sort::Email, true) => "Email, Z to A",
+            (Sort::LastSignIn, false) => "Last sign-in, newest first",
+            (Sort::LastSignIn, true) => "Last sign-in, oldest first",
+            (Sort::Created, false) => "Created, newest first",
+            (Sort::Created, true) => "Created, oldest first",
+        }
+    }
+
     pub fn direction(self) -> Direction {
         if self.reversed {
             self.by.natural().flipped()
@@ -150,6 +180,13 @@ mod tests {
             assert_eq!(Order::parse(&expected.as_param()), expected, "{text}");
         }
         assert_eq!(order(Sort::Created, true).as_param(), "created_asc");
+        // Each choice of the Sort menu comes back from its own URL value, and none twice.
+        let params: std::collections::BTreeSet<String> =
+            Order::CHOICES.iter().map(|o| o.as_param()).collect();
+        assert_eq!(params.len(), Order::CHOICES.len());
+        for choice in Order::CHOICES {
+            assert_eq!(Order::parse(&choice.as_param()), choice);
+        }
         assert_eq!(order(Sort::Name, true).direction(), Direction::Descending);
     }
 }

@@ -112,3 +112,31 @@ pub fn RolePicker(
         </fieldset>
     }
 }
+
+/// The "Entity" filter of a listing (operators only): all entities, or one.
+#[component]
+pub fn EntityFilter(
+    /// (id, name) of each entity on offer.
+    entities: Vec<(uuid::Uuid, String)>,
+    /// The entity in the URL (`""` for all).
+    #[prop(into)]
+    value: Signal<String>,
+    on_change: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <label class="filter">
+            <span>"Entity"</span>
+            <select
+                name="entity"
+                on:change=move |e| on_change.run(event_target_value(&e))
+                prop:value=move || value.get()
+            >
+                <option value="">"All entities"</option>
+                {entities
+                    .into_iter()
+                    .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}

@@ -7,3 +7,5 @@ pub mod header;
 pub mod menu;
 pub mod modal;
 pub mod pager;
+pub mod sessions;
+pub mod sort;

@@ -142,6 +142,32 @@ pub fn ModalActions(on_close: Callback<()>, children: Children) -> impl IntoView
     }
 }
 
+/// The foot of a dialog's form: what went wrong as a whole, Cancel, and the submit button, which
+/// says when it is working and waits for the page to be ready.
+#[component]
+pub fn FormFoot(
+    #[prop(into)] summary: Signal<Option<String>>,
+    #[prop(into)] pending: Signal<bool>,
+    on_close: Callback<()>,
+    label: &'static str,
+    working: &'static str,
+) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">
+            {move || summary.get()}
+        </p>
+        <ModalActions on_close>
+            <button
+                type="submit"
+                class="button primary"
+                disabled=crate::ui::submit_blocked(move || pending.get())
+            >
+                {move || if pending.get() { working } else { label }}
+            </button>
+        </ModalActions>
+    }
+}
+
 /// A status as colour and text, so it reads without colour too.
 #[component]
 pub fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {

@@ -2,6 +2,7 @@ use crate::api::account::{my_sessions, ChangePassword, EndMySession, SessionView
 use crate::api::auth::Me;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::field::Field;
+use crate::ui::components::sessions::SessionsTable;
 use crate::ui::pages::go_to_sign_in_if_ended;
 use crate::ui::submit_blocked;
 use leptos::html::Form;
@@ -166,58 +167,23 @@ fn SessionsCard(#[prop(into)] changed: Signal<usize>) -> impl IntoView {
 
 #[component]
 fn SessionTable(list: Vec<SessionView>, end: ServerAction<EndMySession>) -> impl IntoView {
-    view! {
-        <div class="table-wrap">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Device"</th>
-                        <th scope="col">"IP address"</th>
-                        <th scope="col">"Signed in"</th>
-                        <th scope="col">"Last active"</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|s| {
-                            let id = s.id;
-                            view! {
-                                <tr>
-                                    <td data-label="Device">{s.browser.clone()}</td>
-                                    <td data-label="IP address" class="mono">
-                                        {s.ip.clone()}
-                                    </td>
-                                    <td data-label="Signed in">{s.created.clone()}</td>
-                                    <td data-label="Last active">{s.last_seen.clone()}</td>
-                                    <td class="actions">
-                                        {if s.current {
-                                            view! { <span class="badge info">"This browser"</span> }
-                                                .into_any()
-                                        } else {
-                                            view! {
-                                                <ConfirmButton
-                                                    label="End session"
-                                                    question=format!("End the session on {}?", s.browser)
-                                                    confirm_label="End session"
-                                                    pending=end.pending()
-                                                    on_confirm=Callback::new(move |_| {
-                                                        end.dispatch(EndMySession { id });
-                                                    })
-                                                />
-                                            }
-                                                .into_any()
-                                        }}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
+    let action = move |s: &SessionView| {
+        if s.current {
+            return view! { <span class="badge info">"This browser"</span> }.into_any();
+        }
+        let id = s.id;
+        view! {
+            <ConfirmButton
+                label="End session"
+                question=format!("End the session on {}?", s.browser)
+                confirm_label="End session"
+                pending=end.pending()
+                on_confirm=Callback::new(move |_| {
+                    end.dispatch(EndMySession { id });
+                })
+            />
+        }
+        .into_any()
+    };
+    view! { <SessionsTable list action /> }
 }

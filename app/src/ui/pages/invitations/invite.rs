@@ -2,8 +2,7 @@ use crate::api::invitations::{resend_invitation, InviteChoices, InviteResult, In
 use crate::api::AppError;
 use crate::ui::components::choices::{offered_roles, EntitySelect, RolePicker};
 use crate::ui::components::field::Field;
-use crate::ui::components::modal::{Modal, ModalActions};
-use crate::ui::submit_blocked;
+use crate::ui::components::modal::{FormFoot, Modal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -127,24 +126,13 @@ pub fn InviteDialog(
                                         }
                                     })
                             }}
-                            <p class="form-error" role="alert">
-                                {move || error().map(|e| e.summary())}
-                            </p>
-                            <ModalActions on_close>
-                                <button
-                                    type="submit"
-                                    class="button primary"
-                                    disabled=submit_blocked(move || action.pending().get())
-                                >
-                                    {move || {
-                                        if action.pending().get() {
-                                            "Sending…"
-                                        } else {
-                                            "Send invitation"
-                                        }
-                                    }}
-                                </button>
-                            </ModalActions>
+                            <FormFoot
+                                summary=Signal::derive(move || error().map(|e| e.summary()))
+                                pending=action.pending()
+                                on_close
+                                label="Send invitation"
+                                working="Sending…"
+                            />
                         </form>
                     }
                         .into_any()

@@ -6,6 +6,7 @@ mod invite;
 mod table;
 
 use crate::api::invitations::{invite_options, list_invitations, InvitationQuery};
+use crate::ui::components::choices::EntityFilter;
 use crate::ui::pages::{error_notice, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -119,22 +120,15 @@ pub fn InvitationsPage() -> impl IntoView {
                     match options.await {
                         Ok(o) if o.choose_entity => {
                             view! {
-                                <label class="filter">
-                                    <span>"Entity"</span>
-                                    <select
-                                        on:change=move |e| on_entity(event_target_value(&e))
-                                        prop:value=move || query.get().entity
-                                    >
-                                        <option value="">"All entities"</option>
-                                        {o
-                                            .entities
-                                            .into_iter()
-                                            .map(|e| {
-                                                view! { <option value=e.id.to_string()>{e.name}</option> }
-                                            })
-                                            .collect_view()}
-                                    </select>
-                                </label>
+                                <EntityFilter
+                                    entities=o
+                                        .entities
+                                        .into_iter()
+                                        .map(|e| (e.id, e.name))
+                                        .collect()
+                                    value=Signal::derive(move || query.get().entity)
+                                    on_change=Callback::new(move |value: String| on_entity(value))
+                                />
                             }
                                 .into_any()
                         }
@@ -178,6 +172,8 @@ pub fn InvitationsPage() -> impl IntoView {
                                     earlier.set(stack);
                                     go.run(q);
                                 })
+                                sort=query.with_untracked(|q| q.sort.clone())
+                                on_sort=Callback::new(move |sort: String| on_sort(sort))
                                 notice
                             />
                         }

@@ -2,9 +2,11 @@ use crate::api::invitations::{
     delete_invitation, resend_invitation, revoke_invitation, InvitationPage, InvitationRow,
 };
 use crate::api::AppError;
+use crate::domain::order::Direction;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::modal::StatusBadge;
 use crate::ui::components::pager::Pager;
+use crate::ui::components::sort::SortHeader;
 use crate::ui::pages::{go_to_sign_in_if_ended, range_line};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,8 +25,22 @@ pub fn InvitationsTable(
     #[prop(into)] first: Signal<bool>,
     on_next: Callback<String>,
     on_previous: Callback<()>,
+    /// The sort in the URL (`""` is last sent, newest first) and how a header changes it.
+    sort: String,
+    on_sort: Callback<String>,
     notice: RwSignal<Option<crate::ui::pages::Notice>>,
 ) -> impl IntoView {
+    // Last sent reads newest first, Expires soonest first; pressed again, the other way.
+    let (sent_now, sent_next) = match sort.as_str() {
+        "sent_oldest" => (Some(Direction::Ascending), ""),
+        "expires_soonest" | "expires_latest" => (None, ""),
+        _ => (Some(Direction::Descending), "sent_oldest"),
+    };
+    let (expires_now, expires_next) = match sort.as_str() {
+        "expires_soonest" => (Some(Direction::Ascending), "expires_latest"),
+        "expires_latest" => (Some(Direction::Descending), "expires_soonest"),
+        _ => (None, "expires_soonest"),
+    };
     let rows = RwSignal::new(page.rows);
     let busy = RwSignal::new(None::<Uuid>);
     let row_error = RwSignal::new(None::<(Uuid, String)>);
@@ -89,8 +105,13 @@ pub fn InvitationsTable(
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Invited by"</th>
-                        <th scope="col">"Sent"</th>
-                        <th scope="col">"Expires"</th>
+                        <SortHeader label="Sent" now=sent_now next=sent_next.to_string() on_sort />
+                        <SortHeader
+                            label="Expires"
+                            now=expires_now
+                            next=expires_next.to_string()
+                            on_sort
+                        />
                         <th scope="col">
                             <span class="visually-hidden">"Actions"</span>
                         </th>

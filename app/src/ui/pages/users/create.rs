@@ -5,8 +5,7 @@ use crate::api::users::{CreateUser, NewUserForm};
 use crate::api::AppError;
 use crate::ui::components::choices::{offered_roles, EntitySelect, RolePicker};
 use crate::ui::components::field::Field;
-use crate::ui::components::modal::{Modal, ModalActions};
-use crate::ui::submit_blocked;
+use crate::ui::components::modal::{FormFoot, Modal};
 use leptos::prelude::*;
 
 use super::form::ContactEmail;
@@ -179,24 +178,13 @@ pub fn CreateUserDialog(
                                     .collect_view()}
                                 <p class="field-error">{move || field("access").get()}</p>
                             </fieldset>
-                            <p class="form-error" role="alert">
-                                {move || error().map(|e| e.summary())}
-                            </p>
-                            <ModalActions on_close>
-                                <button
-                                    type="submit"
-                                    class="button primary"
-                                    disabled=submit_blocked(move || action.pending().get())
-                                >
-                                    {move || {
-                                        if action.pending().get() {
-                                            "Creating…"
-                                        } else {
-                                            "Create User"
-                                        }
-                                    }}
-                                </button>
-                            </ModalActions>
+                            <FormFoot
+                                summary=Signal::derive(move || error().map(|e| e.summary()))
+                                pending=action.pending()
+                                on_close
+                                label="Create User"
+                                working="Creating…"
+                            />
                         </form>
                     }
                         .into_any()

@@ -5,12 +5,14 @@ use super::actions::{
 };
 use super::edit::EditUserDialog;
 use super::table::status_label;
+use crate::api::account::SessionView;
 use crate::api::directory::DirectoryRow;
 use crate::api::invitations::InviteChoices;
 use crate::api::user_page::{end_user_sessions, get_user, UserDetail};
 use crate::api::users::user_form_options;
 use crate::api::AppError;
 use crate::ui::components::confirm::ConfirmButton;
+use crate::ui::components::sessions::SessionsTable;
 use crate::ui::pages::go_to_sign_in_if_ended;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -306,57 +308,24 @@ fn Sessions(
             {if d.sessions.is_empty() {
                 view! { <p class="muted">"Not signed in anywhere."</p> }.into_any()
             } else {
-                view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Device"</th>
-                                    <th scope="col">"IP address"</th>
-                                    <th scope="col">"Signed in"</th>
-                                    <th scope="col">"Last active"</th>
-                                    <th scope="col">
-                                        <span class="visually-hidden">"Actions"</span>
-                                    </th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {d
-                                    .sessions
-                                    .iter()
-                                    .map(|s| {
-                                        let id = s.id;
-                                        view! {
-                                            <tr>
-                                                <td data-label="Device">{s.browser.clone()}</td>
-                                                <td data-label="IP address" class="mono">
-                                                    {s.ip.clone()}
-                                                </td>
-                                                <td data-label="Signed in">{s.created.clone()}</td>
-                                                <td data-label="Last active">{s.last_seen.clone()}</td>
-                                                <td class="actions">
-                                                    {can_end
-                                                        .then(|| {
-                                                            view! {
-                                                                <ConfirmButton
-                                                                    label="End session"
-                                                                    question=format!("End the session on {}?", s.browser)
-                                                                    confirm_label="End session"
-                                                                    pending=busy
-                                                                    on_confirm=Callback::new(move |_| end(Some(id)))
-                                                                />
-                                                            }
-                                                        })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
+                let action = move |s: &SessionView| {
+                    let id = s.id;
+                    let question = format!("End the session on {}?", s.browser);
+                    can_end
+                        .then(|| {
+                            view! {
+                                <ConfirmButton
+                                    label="End session"
+                                    question
+                                    confirm_label="End session"
+                                    pending=busy
+                                    on_confirm=Callback::new(move |_| end(Some(id)))
+                                />
+                            }
+                        })
+                        .into_any()
+                };
+                view! { <SessionsTable list=d.sessions.clone() action /> }.into_any()
             }}
         </section>
     }

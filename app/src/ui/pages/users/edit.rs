@@ -6,8 +6,7 @@ use crate::api::users::{EditUserForm, UpdateUser};
 use crate::api::AppError;
 use crate::ui::components::choices::RolePicker;
 use crate::ui::components::field::Field;
-use crate::ui::components::modal::{Modal, ModalActions};
-use crate::ui::submit_blocked;
+use crate::ui::components::modal::{FormFoot, Modal};
 use leptos::prelude::*;
 
 use super::form::{role_keys, ContactEmail};
@@ -146,24 +145,13 @@ pub fn EditUserDialog(
                                 roles
                                 error=field("roles")
                             />
-                            <p class="form-error" role="alert">
-                                {move || error().map(|e| e.summary())}
-                            </p>
-                            <ModalActions on_close>
-                                <button
-                                    type="submit"
-                                    class="button primary"
-                                    disabled=submit_blocked(move || action.pending().get())
-                                >
-                                    {move || {
-                                        if action.pending().get() {
-                                            "Saving…"
-                                        } else {
-                                            "Save changes"
-                                        }
-                                    }}
-                                </button>
-                            </ModalActions>
+                            <FormFoot
+                                summary=Signal::derive(move || error().map(|e| e.summary()))
+                                pending=action.pending()
+                                on_close
+                                label="Save changes"
+                                working="Saving…"
+                            />
                         </form>
                     }
                         .into_any()

@@ -14,6 +14,7 @@ pub use detail::UserPage;
 use crate::api::directory::{directory_options, list_directory, parse_statuses, DirectoryQuery};
 use crate::api::users::user_form_options;
 use crate::domain::order::Order;
+use crate::ui::components::choices::EntityFilter;
 use crate::ui::pages::{error_notice, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -204,26 +205,17 @@ pub fn DirectoryPage() -> impl IntoView {
                     match options.await {
                         Ok(o) if o.choose_entity => {
                             view! {
-                                <label class="filter">
-                                    <span>"Entity"</span>
-                                    <select
-                                        name="entity"
-                                        on:change=move |e| {
-                                            let value = event_target_value(&e);
-                                            set(&|q| q.entity = value.clone(), false);
-                                        }
-                                        prop:value=move || query.get().entity
-                                    >
-                                        <option value="">"All entities"</option>
-                                        {o
-                                            .entities
-                                            .into_iter()
-                                            .map(|e| {
-                                                view! { <option value=e.id.to_string()>{e.name}</option> }
-                                            })
-                                            .collect_view()}
-                                    </select>
-                                </label>
+                                <EntityFilter
+                                    entities=o
+                                        .entities
+                                        .into_iter()
+                                        .map(|e| (e.id, e.name))
+                                        .collect()
+                                    value=Signal::derive(move || query.get().entity)
+                                    on_change=Callback::new(move |value: String| {
+                                        set(&|q| q.entity = value.clone(), false)
+                                    })
+                                />
                             }
                                 .into_any()
                         }
@@ -241,14 +233,18 @@ pub fn DirectoryPage() -> impl IntoView {
                     }
                     prop:value=move || Order::parse(&query.get().sort).as_param()
                 >
-                    <option value="">"Name, A to Z"</option>
-                    <option value="name_desc">"Name, Z to A"</option>
-                    <option value="email">"Email, A to Z"</option>
-                    <option value="email_desc">"Email, Z to A"</option>
-                    <option value="last_sign_in">"Last sign-in, newest first"</option>
-                    <option value="last_sign_in_asc">"Last sign-in, oldest first"</option>
-                    <option value="created">"Created, newest first"</option>
-                    <option value="created_asc">"Created, oldest first"</option>
+                    {
+                        let current = query.with_untracked(|q| Order::parse(&q.sort));
+                        Order::CHOICES
+                            .map(|order| {
+                                view! {
+                                    <option value=order.as_param() selected=order == current>
+                                        {order.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }
                 </select>
             </label>
         </form>

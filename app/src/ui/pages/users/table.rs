@@ -7,8 +7,9 @@ use super::edit::EditUserDialog;
 use crate::api::directory::{DirectoryPage, DirectoryRow};
 use crate::api::invitations::InviteChoices;
 use crate::api::AppError;
-use crate::domain::order::{Direction, Order, Sort};
+use crate::domain::order::{Order, Sort};
 use crate::ui::components::pager::Pager;
+use crate::ui::components::sort::SortHeader;
 use crate::ui::pages::{encode, range_line};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -186,12 +187,17 @@ pub fn DirectoryTable(
                                 }
                             />
                         </th>
-                        <SortHeader label="Name" column=Sort::Name sort=sort.clone() on_sort />
-                        <SortHeader label="Email" column=Sort::Email sort=sort.clone() on_sort />
+                        <DirectoryHeader label="Name" column=Sort::Name sort=sort.clone() on_sort />
+                        <DirectoryHeader
+                            label="Email"
+                            column=Sort::Email
+                            sort=sort.clone()
+                            on_sort
+                        />
                         <th scope="col">"Entity"</th>
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
-                        <SortHeader
+                        <DirectoryHeader
                             label="Last sign-in"
                             column=Sort::LastSignIn
                             sort=sort.clone()
@@ -301,11 +307,10 @@ pub fn DirectoryTable(
     }
 }
 
-/// A column header that sorts the directory by its column, saying which way (`aria-sort`):
-/// the first press sorts by it the column's natural way (names A to Z, sign-ins newest first),
-/// the next the other way.
+/// A column header that sorts the directory by its column: the first press sorts by it the
+/// column's natural way (names A to Z, sign-ins newest first), the next the other way.
 #[component]
-fn SortHeader(
+fn DirectoryHeader(
     label: &'static str,
     column: Sort,
     sort: String,
@@ -313,28 +318,10 @@ fn SortHeader(
 ) -> impl IntoView {
     let now = Order::parse(&sort);
     let active = now.by == column;
-    let (aria, mark) = match (active, now.direction()) {
-        (false, _) => ("none", ""),
-        (true, Direction::Ascending) => ("ascending", "↑"),
-        (true, Direction::Descending) => ("descending", "↓"),
-    };
     let next = Order {
         by: column,
         reversed: active && !now.reversed,
     }
     .as_param();
-    view! {
-        <th scope="col" aria-sort=aria>
-            <button
-                type="button"
-                class=if active { "sort active" } else { "sort" }
-                on:click=move |_| on_sort.run(next.clone())
-            >
-                {label}
-                <span aria-hidden="true" class="sort-mark">
-                    {mark}
-                </span>
-            </button>
-        </th>
-    }
+    view! { <SortHeader label now=active.then(|| now.direction()) next on_sort /> }
 }
