@@ -114,10 +114,18 @@ pub async fn postgres() -> Option<TestDb> {
         }
     };
     let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create test database");
+    // A linguistic collation, as many installations have (en_US.UTF-8), so that nothing
+    // depends on the database comparing text by bytes; plain where the server has no ICU.
+    let linguistic = format!(
+        "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' \
+         LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    );
+    if admin.execute_unprepared(&linguistic).await.is_err() {
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+    }
     let _ = admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
     let url = format!("{base}/{name}");

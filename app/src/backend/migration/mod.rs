@@ -11,6 +11,7 @@ mod m0006_cache_epoch;
 mod m0007_covering_indexes;
 mod m0008_search_sample;
 mod m0009_joined_name_trigrams;
+mod m0010_byte_order_text;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_covering_indexes::MIGRATION),
             Box::new(m0008_search_sample::MIGRATION),
             Box::new(m0009_joined_name_trigrams::MIGRATION),
+            Box::new(m0010_byte_order_text::MIGRATION),
         ]
     }
 }
