@@ -4,7 +4,7 @@ import { AccountPage } from '../fixtures/account-page';
 import { DirectoryPage, signedInBrowser } from '../fixtures/directory-page';
 import { newestLink, uniqueEmail } from '../fixtures/invitations-page';
 import { SignInPage } from '../fixtures/sign-in-page';
-import { DEMO_PASSWORD, OPERATOR, freshUser, hydrated } from '../fixtures/usher';
+import { DEMO_PASSWORD, OPERATOR, ascending, freshUser, hydrated, parseUtc } from '../fixtures/usher';
 
 const NEW_PASSWORD = 'amber lanterns drift past Tromsø';
 
@@ -391,7 +391,15 @@ test('the count says which rows a page shows, headers sort, an empty result offe
   await signInHeader.getByRole('button').click();
   await expect(page).toHaveURL(/sort=last_sign_in_asc/);
   await expect(signInHeader).toHaveAttribute('aria-sort', 'ascending');
-  await expect(page.locator('table.directory tbody td[data-label="Last sign-in"]').first()).toHaveText(/Never/i);
+  const signIns = page.locator('table.directory tbody td[data-label="Last sign-in"]');
+  await expect(signIns.first()).toHaveText(/Never/i);
+  // Past those who never signed in, the longest ago first.
+  await expect(signIns.last()).not.toHaveText(/Never/i);
+  const exact = await signIns.evaluateAll((cells) => cells.map((c) => c.getAttribute('title') ?? ''));
+  const firstSignedIn = exact.findIndex((t) => t !== '');
+  expect(firstSignedIn).toBeGreaterThan(0);
+  expect(exact.slice(firstSignedIn).every((t) => t !== '')).toBe(true);
+  expect(ascending(exact.slice(firstSignedIn).map(parseUtc))).toBe(true);
   await emailHeader.getByRole('button').click();
   await expect(page).toHaveURL(/sort=email(&|$)/);
 

@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { InvitationsPage, linksMailedTo, newestLink, uniqueEmail } from '../fixtures/invitations-page';
 import { SignInPage } from '../fixtures/sign-in-page';
-import { DEMO_PASSWORD, OPERATOR, hydrated } from '../fixtures/usher';
+import { DEMO_PASSWORD, OPERATOR, ascending, hydrated, parseUtc } from '../fixtures/usher';
 
 const ADMIN = 'admin@northwind.test';
 const NEW_PASSWORD = 'seven quiet lanterns over Ålesund';
@@ -216,14 +216,22 @@ test('the Sent and Expires headers sort both ways, and the Sort menu follows', a
   await expect(page).toHaveURL(/sort=sent_oldest/);
   await expect(sent).toHaveAttribute('aria-sort', 'ascending');
   await expect(sort).toHaveValue('sent_oldest');
+  const expiry = () =>
+    page.locator('tbody td[data-label="Expires"]').evaluateAll((cells) => cells.map((c) => c.getAttribute('title') ?? ''));
   await expires.getByRole('button').click();
   await expect(page).toHaveURL(/sort=expires_soonest/);
   await expect(expires).toHaveAttribute('aria-sort', 'ascending');
   await expect(sent).toHaveAttribute('aria-sort', 'none');
+  const soonest = (await expiry()).map(parseUtc);
+  expect(soonest.length).toBeGreaterThan(1);
+  expect(ascending(soonest)).toBe(true);
   await expires.getByRole('button').click();
   await expect(page).toHaveURL(/sort=expires_latest/);
   await expect(expires).toHaveAttribute('aria-sort', 'descending');
   await expect(sort).toHaveValue('expires_latest');
+  await expect.poll(async () => (await expiry()).map(parseUtc)[0]).toBeGreaterThan(soonest[0]);
+  const latest = (await expiry()).map(parseUtc);
+  expect(ascending([...latest].reverse())).toBe(true);
   // By keyboard too: the header is a button.
   await sent.getByRole('button').focus();
   await page.keyboard.press('Enter');

@@ -5,6 +5,8 @@ use crate::directory::{add_user, all_pages, list, names, search};
 use crate::invitation_support::entity_id;
 use crate::support::prelude::*;
 use app::backend::directory::{self, Filter, Item, Order, Page, Sort};
+use chrono::DateTime;
+use std::cmp::Reverse;
 use uuid::Uuid;
 
 async fn search_matches_text_literally(t: &TestDb) {
@@ -196,6 +198,58 @@ async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
         before_last.rows.iter().map(|r| r.id()).collect::<Vec<_>>(),
         earlier
     );
+    // Last sign-in both ways: the most recent first, or those who never signed in first.
+    let mut signed_in: Vec<(bool, Reverse<Option<DateTime<Utc>>>, Reverse<Uuid>)> =
+        user::Entity::find()
+            .filter(user::Column::PurgedAt.is_null())
+            .filter(user::Column::Status.ne("deleted"))
+            .all(t.db.read())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.email_normalized.contains("example.test"))
+            .map(|u| {
+                (
+                    u.last_login_at.is_none(),
+                    Reverse(u.last_login_at),
+                    Reverse(u.id),
+                )
+            })
+            .collect();
+    signed_in.sort();
+    let ids = |keys: &[(bool, Reverse<Option<DateTime<Utc>>>, Reverse<Uuid>)]| -> Vec<Uuid> {
+        keys.iter().map(|k| k.2 .0).collect()
+    };
+    for reversed in [false, true] {
+        let mut expected = signed_in.clone();
+        if reversed {
+            expected.reverse();
+        }
+        let by_sign_in = Filter {
+            sort: Order {
+                by: Sort::LastSignIn,
+                reversed,
+            },
+            ..frequent.clone()
+        };
+        let first = list(t, &operator, &by_sign_in).await;
+        let second = list(
+            t,
+            &operator,
+            &Filter {
+                after: first.next.clone(),
+                ..by_sign_in
+            },
+        )
+        .await;
+        let shown: Vec<Uuid> = first
+            .rows
+            .iter()
+            .chain(&second.rows)
+            .map(|r| r.id())
+            .collect();
+        assert_eq!(shown, ids(&expected[..100]), "reversed: {reversed}");
+    }
     assert!(page.rows.iter().all(|r| match &r.item {
         Item::User(u) => u.email_normalized.contains("example.test") && u.status != "deleted",
         Item::Invitation(_) => false,
@@ -233,7 +287,9 @@ async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
 }
 db_test!(frequent_terms_walk_the_sort_order_with_the_same_answer);
 
-async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
+/// One- and two-letter prefixes (read as index ranges in name and email order) and selective
+/// terms (from the search index), paged in every order both ways against a brute-force answer.
+async fn searches_page_in_every_order_both_ways(t: &TestDb) {
     seed::seed_demo(&t.db, 400, Utc::now()).await.unwrap();
     // Name and email starting differently, both with the term, and letters beyond ASCII.
     add_user(t, "northwind", "Kit Marlowe", "ada.marlowe@northwind.test").await;
@@ -248,8 +304,10 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
         .await
         .unwrap();
     let shown = [UserStatus::Active, UserStatus::Inactive];
-    for term in ["a", "ad", "k", "ë", "ël", "zz", "A_"] {
-        for (sort, reversed) in [Sort::Name, Sort::Email, Sort::Created]
+    for term in [
+        "a", "ad", "k", "ë", "ël", "zz", "A_", "lov", "ada l", "example",
+    ] {
+        for (sort, reversed) in [Sort::Name, Sort::Email, Sort::LastSignIn, Sort::Created]
             .into_iter()
             .flat_map(|sort| [(sort, false), (sort, true)])
         {
@@ -260,13 +318,27 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
                     .filter(|u| shown.iter().any(|s| s.as_str() == u.status))
                     .filter(|u| scope.is_none_or(|e| u.entity_id == e))
                     .filter(|u| {
-                        u.sort_name.starts_with(&lower) || u.email_normalized.starts_with(&lower)
+                        if lower.chars().count() < 3 {
+                            u.sort_name.starts_with(&lower)
+                                || u.email_normalized.starts_with(&lower)
+                        } else {
+                            u.sort_name.contains(&lower) || u.email_normalized.contains(&lower)
+                        }
                     })
                     .collect();
+                // Last sign-in: the most recent first, then those who never signed in.
+                let signed_in = |u: &user::Model| {
+                    (
+                        u.last_login_at.is_none(),
+                        Reverse(u.last_login_at),
+                        Reverse(u.id),
+                    )
+                };
                 expected.sort_by(|a, b| match sort {
                     Sort::Name => (&a.sort_name, a.id).cmp(&(&b.sort_name, b.id)),
                     Sort::Email => (&a.email_normalized, a.id).cmp(&(&b.email_normalized, b.id)),
-                    _ => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+                    Sort::LastSignIn => signed_in(a).cmp(&signed_in(b)),
+                    Sort::Created => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
                 });
                 if reversed {
                     expected.reverse();
@@ -288,7 +360,7 @@ async fn short_prefixes_page_in_name_and_email_order(t: &TestDb) {
         }
     }
 }
-db_test!(short_prefixes_page_in_name_and_email_order);
+db_test!(searches_page_in_every_order_both_ways);
 
 /// Adds an active user whose id ends in `00` when `sampled`: one of the users PostgreSQL's
 /// search sample holds (migration m0008), each standing for 256 users when a term's frequency

@@ -46,23 +46,43 @@ fn merge_order_puts_never_signed_in_last() {
 }
 
 #[test]
-fn a_reversed_order_is_the_exact_mirror() {
-    let t = Utc::now();
-    let keys = [
-        (Key::Time(Some(t)), Uuid::now_v7()),
-        (Key::Time(Some(t)), Uuid::now_v7()),
-        (Key::Time(None), Uuid::now_v7()),
-        (Key::Time(None), Uuid::now_v7()),
-    ];
-    for by in [Sort::LastSignIn, Sort::Created] {
-        for a in &keys {
-            for b in &keys {
-                let natural = compare(by.into(), a, b);
-                let reversed = compare(Order { by, reversed: true }, a, b);
-                assert_eq!(reversed, natural.reverse());
-            }
-        }
-    }
+fn last_sign_in_reversed_starts_with_those_who_never_signed_in() {
+    let (earlier, later) = (Utc::now() - chrono::TimeDelta::days(1), Utc::now());
+    let (low, high) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let never_low = (Key::Time(None), low);
+    let never_high = (Key::Time(None), high);
+    let old = (Key::Time(Some(earlier)), high);
+    let recent_low = (Key::Time(Some(later)), low);
+    let recent_high = (Key::Time(Some(later)), high);
+    let sorted = |order: Order| {
+        let mut keys = vec![
+            old.clone(),
+            never_high.clone(),
+            recent_low.clone(),
+            never_low.clone(),
+            recent_high.clone(),
+        ];
+        keys.sort_by(|a, b| compare(order, a, b));
+        keys
+    };
+    assert_eq!(
+        sorted(Sort::LastSignIn.into()),
+        [
+            recent_high.clone(),
+            recent_low.clone(),
+            old.clone(),
+            never_high.clone(),
+            never_low.clone()
+        ]
+    );
+    let reversed = Order {
+        by: Sort::LastSignIn,
+        reversed: true,
+    };
+    assert_eq!(
+        sorted(reversed),
+        [never_low, never_high, old, recent_low, recent_high]
+    );
 }
 
 #[test]
