@@ -112,6 +112,10 @@ async fn search_matches_text_literally(t: &TestDb) {
 }
 db_test!(search_matches_text_literally);
 
+/// A user's place in Last sign-in order: the most recent first, then those who never signed in,
+/// ties by id (newest first).
+type SignInKey = (bool, Reverse<Option<DateTime<Utc>>>, Reverse<Uuid>);
+
 async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
     // Enough users that a term found in every email is too frequent for the search index.
     seed::seed_demo(&t.db, 4_500, Utc::now()).await.unwrap();
@@ -199,27 +203,24 @@ async fn frequent_terms_walk_the_sort_order_with_the_same_answer(t: &TestDb) {
         earlier
     );
     // Last sign-in both ways: the most recent first, or those who never signed in first.
-    let mut signed_in: Vec<(bool, Reverse<Option<DateTime<Utc>>>, Reverse<Uuid>)> =
-        user::Entity::find()
-            .filter(user::Column::PurgedAt.is_null())
-            .filter(user::Column::Status.ne("deleted"))
-            .all(t.db.read())
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|u| u.email_normalized.contains("example.test"))
-            .map(|u| {
-                (
-                    u.last_login_at.is_none(),
-                    Reverse(u.last_login_at),
-                    Reverse(u.id),
-                )
-            })
-            .collect();
+    let mut signed_in: Vec<SignInKey> = user::Entity::find()
+        .filter(user::Column::PurgedAt.is_null())
+        .filter(user::Column::Status.ne("deleted"))
+        .all(t.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.email_normalized.contains("example.test"))
+        .map(|u| {
+            (
+                u.last_login_at.is_none(),
+                Reverse(u.last_login_at),
+                Reverse(u.id),
+            )
+        })
+        .collect();
     signed_in.sort();
-    let ids = |keys: &[(bool, Reverse<Option<DateTime<Utc>>>, Reverse<Uuid>)]| -> Vec<Uuid> {
-        keys.iter().map(|k| k.2 .0).collect()
-    };
+    let ids = |keys: &[SignInKey]| -> Vec<Uuid> { keys.iter().map(|k| k.2 .0).collect() };
     for reversed in [false, true] {
         let mut expected = signed_in.clone();
         if reversed {
