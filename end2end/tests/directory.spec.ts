@@ -412,3 +412,23 @@ test('the count says which rows a page shows, headers sort, an empty result offe
   await expect(directory.rows().first()).toBeVisible();
   await expect(page).toHaveURL(/sort=email/);
 });
+
+test('moving to another page builds it once: each of its requests goes once, the session is asked again', async ({ browser }) => {
+  const page = await signedInBrowser(browser, OPERATOR.email);
+  await page.goto('/invitations');
+  await hydrated(page);
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    const m = /\/api\/([a-z_]+)/.exec(new URL(r.url()).pathname);
+    if (m) asked.push(m[1]);
+  });
+  await page.getByRole('link', { name: 'Users', exact: true }).first().click();
+  await expect(page.locator('table.directory tbody tr').first()).toBeVisible();
+  // Past the moment a second build would have asked again.
+  await page.waitForTimeout(500);
+  const count = (name: string) => asked.filter((a) => a === name).length;
+  expect(count('current_user')).toBe(1);
+  expect(count('list_directory')).toBe(1);
+  expect(count('directory_options')).toBe(1);
+  expect(count('user_form_options')).toBe(1);
+});

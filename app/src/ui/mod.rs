@@ -173,7 +173,29 @@ fn SignedInLayout() -> impl IntoView {
     let location = use_location();
     // Blocking: the server waits for it before sending anything, so a signed-out visitor gets a
     // real 302 to the sign-in page rather than a page that redirects once the WebAssembly runs.
-    let me = Resource::new_blocking(move || location.pathname.get(), |_| current_user());
+    let me = Resource::new_blocking(|| (), |_| current_user());
+    // Each move to another page asks again who is signed in (access withdrawn ends the session
+    // at the next page), but the layout and the page are built again only when the answer
+    // changed: rebuilding on every answer built each page twice, and asked for its data twice.
+    Effect::new(move |before: Option<String>| {
+        let path = location.pathname.get();
+        if before.is_some_and(|before| before != path) {
+            let elsewhere = path != "/account";
+            leptos::task::spawn_local(async move {
+                let now = current_user().await;
+                // A one-time password sends every other page back to My account.
+                let same = matches!(
+                    (&now, me.get_untracked()),
+                    (Ok(a), Some(Ok(b))) if *a == b
+                        && !(elsewhere && a.as_ref().is_some_and(|a| a.must_change_password))
+                );
+                if !same {
+                    me.refetch();
+                }
+            });
+        }
+        path
+    });
     // What a page that is left behind has to tell the next one (a user deleted permanently).
     provide_context(pages::Flash(RwSignal::new(None)));
     view! {
