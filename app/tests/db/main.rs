@@ -6,6 +6,7 @@ mod support;
 mod bulk_invite;
 mod caches;
 mod directory;
+mod directory_frequent;
 mod directory_search;
 mod invitation_listing;
 mod invitation_races;
