@@ -1,6 +1,6 @@
-//! Background work: the session sweeper and the outbox worker.
+//! Background work: the session sweeper, the outbox worker and the name-order upkeep.
 
-use app::backend::{mail, sessions, AppState};
+use app::backend::{directory, mail, sessions, AppState};
 use std::time::Duration;
 
 pub fn spawn(state: AppState) {
@@ -13,6 +13,21 @@ pub fn spawn(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired sessions swept"),
                 Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+        }
+    });
+    let tidier = state.clone();
+    tokio::spawn(async move {
+        // SQLite: users the search index could not place in name order when they were written
+        // (their neighbours left no room) are placed here; until then the directory reads
+        // them apart, so this is upkeep, never correctness.
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match directory::name_order::tidy(&tidier.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(moved = n, "users placed in name order"),
+                Err(e) => tracing::warn!(error = %e, "placing users in name order failed"),
             }
         }
     });

@@ -165,7 +165,7 @@ db_test!(frequent_terms_walk_the_sort_order_with_the_same_answer);
 /// Adds an active user whose id ends in `00` when `sampled`: one of the users PostgreSQL's
 /// search sample holds (migration m0008), each standing for 256 users when a term's frequency
 /// is judged; otherwise one it does not hold.
-async fn add_user_with_id(
+pub(crate) async fn add_user_with_id(
     t: &TestDb,
     sampled: bool,
     entity_id: Uuid,

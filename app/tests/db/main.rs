@@ -13,6 +13,7 @@ mod invitation_races;
 mod invitation_support;
 mod invitations;
 mod mail;
+mod name_order;
 mod schema;
 mod sessions;
 mod sign_in;

@@ -6,11 +6,13 @@
 //! stopped whatever the database's collation. Totals without a search come from counters the
 //! database keeps per entity and status. One- and two-letter searches read two index ranges in
 //! the sort order (name prefix, email prefix) and merge them. Longer terms use the FTS5 trigram
-//! index on SQLite and `pg_trgm` on PostgreSQL when selective; a frequent term walks a window of
-//! the sort order checking each row (a term found in most rows finds its first 50 rows at once
-//! that way) and only falls back to sorting every match when the window holds too few. SQLite
-//! tells the two apart by counting the term in its FTS5 index, PostgreSQL in a fixed sample of
-//! one user in 256 (m0008).
+//! index on SQLite and `pg_trgm` on PostgreSQL when selective. A frequent term in name order on
+//! SQLite is read from the FTS5 index in rowid order, which is name order (m0011,
+//! `name_order`), so its page stops at the 51st match wherever the matches sit; otherwise a
+//! frequent term walks a window of the sort order checking each row (a term found in most rows
+//! finds its first 50 rows at once that way) and only falls back to sorting every match when
+//! the window holds too few. SQLite tells selective and frequent apart by counting the term in
+//! its FTS5 index, PostgreSQL in a fixed sample of one user in 256 (m0008).
 
 use super::access::{Authorized, Scope};
 use super::entity::{entity, invitation, invitation_role, user, user_role};
@@ -33,6 +35,7 @@ mod cached;
 mod cursor;
 mod details;
 mod merge;
+pub mod name_order;
 mod order;
 mod prefix;
 mod probe;
@@ -271,6 +274,13 @@ pub async fn list<C: ConnectionTrait>(
                 limit + 1,
             )
             .await
+        } else if let (Search::Contains(term), DbBackend::Sqlite, Sort::Name) =
+            (&search, backend, filter.sort.by)
+        {
+            // A frequent term in name order: the search index yields its matches in that order
+            // (m0011), so the page is its first `limit` listed matches.
+            let mark = cursor.users.as_ref();
+            name_order::frequent_page(conn, scope, filter, term, mark, limit + 1).await
         } else {
             // A frequent term: look for the page among the next rows of the sort order first;
             // only when they hold too few matches (the term is frequent elsewhere in the order)

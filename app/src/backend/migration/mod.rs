@@ -12,6 +12,7 @@ mod m0007_covering_indexes;
 mod m0008_search_sample;
 mod m0009_joined_name_trigrams;
 mod m0010_byte_order_text;
+pub(crate) mod m0011_name_order_rowids;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_search_sample::MIGRATION),
             Box::new(m0009_joined_name_trigrams::MIGRATION),
             Box::new(m0010_byte_order_text::MIGRATION),
+            Box::new(m0011_name_order_rowids::Migration),
         ]
     }
 }
