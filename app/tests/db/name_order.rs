@@ -179,3 +179,41 @@ async fn users_written_in_name_order_stay_placed() {
     check_placement(&t).await;
     t.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
+    use app::backend::migration::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    let t = crate::support::sqlite().await;
+    // The directory as it was before m0011: rowids in the order users were written.
+    Migrator::down(t.db.writer(), Some(1)).await.unwrap();
+    seed::seed_demo(&t.db, 4_500, Utc::now()).await.unwrap();
+    let out_of_order = scalar(
+        &t,
+        "SELECT count(*) FROM (SELECT rowid AS r, \
+         lag(rowid) OVER (ORDER BY sort_name, id) AS p FROM users) WHERE r <= p",
+    )
+    .await;
+    assert!(
+        out_of_order > 1000,
+        "only {out_of_order} out of order before"
+    );
+    t.db.migrate().await.unwrap();
+    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
+    check_placement(&t).await;
+    let operator = acting_as(&t, DEMO_OPERATOR).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    // New users after the upgrade are placed by the new triggers.
+    let northwind = entity_id(&t, "northwind").await;
+    crate::directory_frequent::add_user_with_id(
+        &t,
+        false,
+        northwind,
+        "Ada After Upgrade",
+        "ada.after@example.test",
+    )
+    .await;
+    check_placement(&t).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    t.finish().await;
+}

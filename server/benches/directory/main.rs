@@ -146,8 +146,12 @@ async fn explain(db: &Db) {
                 format!("SELECT users.id, users.sort_name FROM users INNER JOIN users_search ON users_search.rowid = users.rowid WHERE {listed} AND users_search MATCH '\"lace.12\"' LIMIT 4001"),
             ),
             (
-                "frequent \"love\": a window of the name order, covering index only",
-                format!("SELECT w.id FROM (SELECT id, sort_name, email_normalized FROM users WHERE {listed} ORDER BY sort_name, id LIMIT 16000) AS w WHERE (instr(w.sort_name, 'love') > 0 OR instr(w.email_normalized, 'love') > 0) LIMIT 51"),
+                "frequent \"eld\" in name order: the trigram index in rowid order, which is name order (m0011)",
+                format!("SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid WHERE users_search MATCH '\"eld\"' AND users_search.rowid < 4611686018427387904 AND {listed} ORDER BY users_search.rowid LIMIT 51"),
+            ),
+            (
+                "frequent \"love\" by email: a window of the email order, covering index only",
+                format!("SELECT w.id FROM (SELECT id, sort_name, email_normalized FROM users WHERE {listed} ORDER BY email_normalized, id LIMIT 16000) AS w WHERE (instr(w.sort_name, 'love') > 0 OR instr(w.email_normalized, 'love') > 0) LIMIT 51"),
             ),
         ],
         _ => vec![

@@ -175,7 +175,8 @@ pub async fn list<C: ConnectionTrait>(
     // index is asked once (a selective term's matches come back whole, page and exact total
     // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it finds
     // seldom has its matches read whole from the trigram index. A frequent term walks the sort
-    // order checking each row.
+    // order checking each row, except in name order on SQLite, where the search index yields
+    // its matches in that order (m0011).
     // `beyond_cap`: the term is known to match more than the count cap, so it is not counted.
     let (by_index, probed, beyond_cap) = match (&search, backend) {
         (Search::Contains(term), DbBackend::Sqlite) => {
@@ -277,10 +278,10 @@ pub async fn list<C: ConnectionTrait>(
         } else if let (Search::Contains(term), DbBackend::Sqlite, Sort::Name) =
             (&search, backend, filter.sort.by)
         {
-            // A frequent term in name order: the search index yields its matches in that order
-            // (m0011), so the page is its first `limit` listed matches.
+            // A frequent term in name order on SQLite: the search index yields its matches in
+            // that order (m0011), so the page is its first `limit` listed matches.
             let mark = cursor.users.as_ref();
-            name_order::frequent_page(conn, scope, filter, term, mark, limit + 1).await
+            name_order::page(conn, scope, filter, term, mark, limit + 1).await
         } else {
             // A frequent term: look for the page among the next rows of the sort order first;
             // only when they hold too few matches (the term is frequent elsewhere in the order)

@@ -1,5 +1,5 @@
-//! SQLite: a frequent term's page read from the search index in name order, and the upkeep of
-//! the rowids that make that possible (migration m0011).
+//! SQLite: a search's page in name order read from the search index in that order, and the
+//! upkeep of the rowids that make that possible (migration m0011).
 //!
 //! Every placed user's rowid (below `CLEAN_END`) rises with `(sort_name, id)`, and the FTS5
 //! index reads matches in rowid order, so the index yields a term's matches in the order the
@@ -12,10 +12,10 @@ use super::*;
 use crate::backend::migration::m0011_name_order_rowids::CLEAN_END;
 use sea_orm::{FromQueryResult, Statement, Value};
 
-/// The page of a frequent term in name order (either way) after `mark`: at most `limit` users,
-/// in order. Placed matches stream from the search index in rowid order; unplaced ones are
+/// The page of a term in name order (either way) after `mark`: at most `limit` users, in order,
+/// however many match and wherever they sit in the order. Placed matches stream from the search index in rowid order; unplaced ones are
 /// read whole (there are few) and merged in.
-pub(super) async fn frequent_page<C: ConnectionTrait>(
+pub(super) async fn page<C: ConnectionTrait>(
     conn: &C,
     scope: Option<Uuid>,
     filter: &Filter,
