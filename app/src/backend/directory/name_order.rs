@@ -13,8 +13,9 @@ use crate::backend::migration::m0011_name_order_rowids::CLEAN_END;
 use sea_orm::{FromQueryResult, Statement, Value};
 
 /// The page of a term in name order (either way) after `mark`: at most `limit` users, in order,
-/// however many match and wherever they sit in the order. Placed matches stream from the search index in rowid order; unplaced ones are
-/// read whole (there are few) and merged in.
+/// however many match and wherever they sit in the order. Placed matches stream from the
+/// search index in rowid order; unplaced ones are read whole (there are few) in the same
+/// statement and merged in.
 pub(super) async fn page<C: ConnectionTrait>(
     conn: &C,
     scope: Option<Uuid>,
@@ -35,24 +36,126 @@ pub(super) async fn page<C: ConnectionTrait>(
         Some(key) => placed_bound(conn, key, descending).await?,
         None => None,
     };
-    let (placed, unplaced) = tokio::try_join!(
-        placed_matches(conn, scope, filter, term, bound, limit),
-        unplaced_matches(conn, scope, filter, term, mark.as_ref(), limit),
-    )?;
-    let mut rows = placed;
-    if !unplaced.is_empty() {
-        rows.extend(unplaced);
-        rows.sort_by(|a, b| {
-            let ord = (&a.sort_name, a.id).cmp(&(&b.sort_name, b.id));
-            if descending {
-                ord.reverse()
-            } else {
-                ord
-            }
-        });
-        rows.truncate(limit as usize);
-    }
+    let way = if descending { "DESC" } else { "ASC" };
+    let mut values: Vec<Value> = vec![fts_phrase(term).into()];
+    let range = match (bound, descending) {
+        (Some(b), false) => {
+            format!("users_search.rowid > {b} AND users_search.rowid < {CLEAN_END}")
+        }
+        (Some(b), true) => format!("users_search.rowid < {}", b.min(CLEAN_END)),
+        (None, _) => format!("users_search.rowid < {CLEAN_END}"),
+    };
+    let listed_placed = listed(scope, filter, &mut values);
+    // The index drives (CROSS JOIN keeps it outside) and its rowid order is the page's order:
+    // no sort, and reading stops at the `limit`th listed match.
+    let placed = format!(
+        "SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid \
+         WHERE users_search MATCH ? AND {range} AND {listed_placed} \
+         ORDER BY users_search.rowid {way} LIMIT {limit}"
+    );
+    values.push(fts_phrase(term).into());
+    let listed_unplaced = listed(scope, filter, &mut values);
+    let after = match &mark {
+        Some((name, id)) => {
+            values.push(name.clone().into());
+            values.push((*id).into());
+            let beyond = if descending { "<" } else { ">" };
+            format!("AND (users.sort_name, users.id) {beyond} (?, ?)")
+        }
+        None => String::new(),
+    };
+    let unplaced = format!(
+        "SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid \
+         WHERE users_search MATCH ? AND users_search.rowid >= {CLEAN_END} AND {listed_unplaced} \
+         {after} ORDER BY users.sort_name {way}, users.id {way} LIMIT {limit}"
+    );
+    let sql = format!("SELECT * FROM ({placed}) UNION ALL SELECT * FROM ({unplaced})");
+    let mut rows = user::Model::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        sql,
+        values,
+    ))
+    .all(conn)
+    .await?;
+    // The placed rows come in order, then the unplaced ones: merged.
+    rows.sort_by(|a, b| {
+        let ord = (&a.sort_name, a.id).cmp(&(&b.sort_name, b.id));
+        if descending {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+    rows.truncate(limit as usize);
     Ok(rows)
+}
+
+/// How many listed users in scope a term matches, read from the search index, in one
+/// statement: exact up to `SEARCH_COUNT_CAP`, and beyond it exact up to `SELECTIVE_MATCHES` when
+/// the index holds at most that many matches of the term (as the selective terms of the other
+/// orders are counted); `SELECTIVE_MATCHES + 1` when there are more than the count cap and the
+/// term is frequent (shown as "more than 1,000").
+pub(super) async fn count<C: ConnectionTrait>(
+    conn: &C,
+    scope: Option<Uuid>,
+    filter: &Filter,
+    term: &str,
+) -> Result<u64, DbErr> {
+    let counted = |cap: u64, values: &mut Vec<Value>| {
+        values.push(fts_phrase(term).into());
+        let listed = listed(scope, filter, values);
+        format!(
+            "(SELECT count(*) FROM (SELECT 1 FROM users_search CROSS JOIN users \
+             ON users.rowid = users_search.rowid WHERE users_search MATCH ? AND {listed} \
+             LIMIT {}))",
+            cap + 1
+        )
+    };
+    // Bound in the order the statement names them: the term's own count first.
+    let mut values = vec![fts_phrase(term).into()];
+    let listed = counted(SEARCH_COUNT_CAP, &mut values);
+    let cap = SEARCH_COUNT_CAP;
+    let frequent = SELECTIVE_MATCHES;
+    // Only past the cap is the term itself counted in the index (no user read), up to the
+    // selective limit.
+    let sql = format!(
+        "SELECT r, CASE WHEN r > {cap} THEN (SELECT count(*) FROM (SELECT 1 FROM users_search \
+         WHERE users_search MATCH ? LIMIT {})) ELSE 0 END AS raw FROM (SELECT {listed} AS r)",
+        frequent + 1
+    );
+    let row = conn
+        .query_one(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            values,
+        ))
+        .await?;
+    let (listed_n, raw) = match row {
+        Some(row) => (
+            row.try_get::<i64>("", "r")? as u64,
+            row.try_get::<i64>("", "raw")? as u64,
+        ),
+        None => (0, 0),
+    };
+    if listed_n <= cap {
+        return Ok(listed_n);
+    }
+    if raw > frequent {
+        return Ok(frequent + 1);
+    }
+    let mut values = Vec::new();
+    let exact = counted(frequent, &mut values);
+    let row = conn
+        .query_one(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("SELECT {exact} AS r"),
+            values,
+        ))
+        .await?;
+    Ok(row
+        .map(|row| row.try_get::<i64>("", "r"))
+        .transpose()?
+        .unwrap_or(0) as u64)
 }
 
 /// The rowid the placed stream starts beyond: the last placed user at or before the mark
@@ -95,80 +198,6 @@ fn listed(scope: Option<Uuid>, filter: &Filter, values: &mut Vec<Value>) -> Stri
         values.push(entity.into());
     }
     sql
-}
-
-async fn placed_matches<C: ConnectionTrait>(
-    conn: &C,
-    scope: Option<Uuid>,
-    filter: &Filter,
-    term: &str,
-    bound: Option<i64>,
-    limit: u64,
-) -> Result<Vec<user::Model>, DbErr> {
-    let descending = filter.sort.descending();
-    let mut values: Vec<Value> = vec![fts_phrase(term).into()];
-    let range = match (bound, descending) {
-        (Some(b), false) => {
-            format!("users_search.rowid > {b} AND users_search.rowid < {CLEAN_END}")
-        }
-        (None, false) => format!("users_search.rowid < {CLEAN_END}"),
-        (Some(b), true) => format!("users_search.rowid < {}", b.min(CLEAN_END)),
-        (None, true) => format!("users_search.rowid < {CLEAN_END}"),
-    };
-    let listed = listed(scope, filter, &mut values);
-    let way = if descending { "DESC" } else { "ASC" };
-    // The index drives (CROSS JOIN keeps it outside) and its rowid order is the page's order:
-    // no sort, and reading stops at the `limit`th listed match.
-    let sql = format!(
-        "SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid \
-         WHERE users_search MATCH ? AND {range} AND {listed} \
-         ORDER BY users_search.rowid {way} LIMIT {limit}"
-    );
-    user::Model::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        values,
-    ))
-    .all(conn)
-    .await
-}
-
-async fn unplaced_matches<C: ConnectionTrait>(
-    conn: &C,
-    scope: Option<Uuid>,
-    filter: &Filter,
-    term: &str,
-    mark: Option<&(String, Uuid)>,
-    limit: u64,
-) -> Result<Vec<user::Model>, DbErr> {
-    let descending = filter.sort.descending();
-    let mut values: Vec<Value> = vec![fts_phrase(term).into()];
-    let listed = listed(scope, filter, &mut values);
-    let (beyond, way) = if descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    let after = match mark {
-        Some((name, id)) => {
-            values.push(name.clone().into());
-            values.push((*id).into());
-            format!("AND (users.sort_name, users.id) {beyond} (?, ?)")
-        }
-        None => String::new(),
-    };
-    let sql = format!(
-        "SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid \
-         WHERE users_search MATCH ? AND users_search.rowid >= {CLEAN_END} AND {listed} {after} \
-         ORDER BY users.sort_name {way}, users.id {way} LIMIT {limit}"
-    );
-    user::Model::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        values,
-    ))
-    .all(conn)
-    .await
 }
 
 #[derive(FromQueryResult)]
