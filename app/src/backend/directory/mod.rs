@@ -175,15 +175,10 @@ pub async fn list<C: ConnectionTrait>(
     // index is asked once (a selective term's matches come back whole, page and exact total
     // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it finds
     // seldom has its matches read whole from the trigram index. A frequent term walks the sort
-    // order checking each row.
+    // order checking each row, except in name order on SQLite, where the search index yields
+    // its matches in that order (m0011).
     // `beyond_cap`: the term is known to match more than the count cap, so it is not counted.
-    let name_ordered = backend == DbBackend::Sqlite
-        && filter.sort.by == Sort::Name
-        && matches!(search, Search::Contains(_));
     let (by_index, probed, beyond_cap) = match (&search, backend) {
-        // SQLite in name order needs no judging: its search index yields any term's matches in
-        // that order (m0011), so the page is read from it and the total counted there.
-        _ if name_ordered => (false, None, false),
         (Search::Contains(term), DbBackend::Sqlite) => {
             let mark = cursor.users.as_ref();
             match fts_probe(conn, scope, filter, term, mark, limit + 1).await? {
@@ -216,19 +211,21 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         SEARCH_COUNT_CAP
     };
+    // Without a search the counters are exact; a selective term's matches were all read.
+    let user_cap = if search == Search::None || probed.is_some() {
+        u64::MAX
+    } else {
+        cap
+    };
     // The total, the page and the pending invitations are independent: asked at once, on
     // connections of their own.
     let probed_total = probed.as_ref().map(Found::total);
-    let probed_exact = probed.is_some();
     let users_total = async {
         if let Some(total) = probed_total {
             return Ok(total);
         }
         match &search {
             Search::None => listed_count(conn, scope, &filter.statuses).await,
-            Search::Contains(term) if name_ordered => {
-                name_order::count(conn, scope, filter, term).await
-            }
             // By the sample or the probe, more than the cap: not counted again.
             Search::Contains(_) if beyond_cap => Ok(cap + 1),
             Search::Prefix(_) if backend == DbBackend::Postgres => {
@@ -278,9 +275,11 @@ pub async fn list<C: ConnectionTrait>(
                 limit + 1,
             )
             .await
-        } else if let (true, Search::Contains(term)) = (name_ordered, &search) {
-            // Name order on SQLite: the search index yields the term's matches in that order
-            // (m0011), so the page is its first `limit` listed matches.
+        } else if let (Search::Contains(term), DbBackend::Sqlite, Sort::Name) =
+            (&search, backend, filter.sort.by)
+        {
+            // A frequent term in name order on SQLite: the search index yields its matches in
+            // that order (m0011), so the page is its first `limit` listed matches.
             let mark = cursor.users.as_ref();
             name_order::page(conn, scope, filter, term, mark, limit + 1).await
         } else {
@@ -336,16 +335,6 @@ pub async fn list<C: ConnectionTrait>(
     let (users_total, users, (invitations, invitations_total)) =
         tokio::try_join!(users_total, users, invitations)?;
 
-    // Without a search the counters are exact; a selective term's matches were all read, and in
-    // name order on SQLite counted exactly up to `SELECTIVE_MATCHES`.
-    let user_cap = if search == Search::None
-        || probed_exact
-        || (name_ordered && users_total <= SELECTIVE_MATCHES)
-    {
-        u64::MAX
-    } else {
-        cap
-    };
     let (taken, next) = merge(filter.sort, users, invitations, &cursor, limit);
     Ok(Page {
         rows: details(conn, taken).await?,

@@ -1,5 +1,5 @@
-//! SQLite: a search's page in name order read from the search index in that order, and the
-//! upkeep of the rowids that make that possible (migration m0011).
+//! SQLite: a frequent term's page in name order read from the search index in that order, and
+//! the upkeep of the rowids that make that possible (migration m0011).
 //!
 //! Every placed user's rowid (below `CLEAN_END`) rises with `(sort_name, id)`, and the FTS5
 //! index reads matches in rowid order, so the index yields a term's matches in the order the
@@ -12,7 +12,7 @@ use super::*;
 use crate::backend::migration::m0011_name_order_rowids::CLEAN_END;
 use sea_orm::{FromQueryResult, Statement, Value};
 
-/// The page of a term in name order (either way) after `mark`: at most `limit` users, in order,
+/// The page of a frequent term in name order (either way) after `mark`: at most `limit` users, in order,
 /// however many match and wherever they sit in the order. Placed matches stream from the
 /// search index in rowid order; unplaced ones are read whole (there are few) in the same
 /// statement and merged in.
@@ -90,74 +90,6 @@ pub(super) async fn page<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// How many listed users in scope a term matches, read from the search index, in one
-/// statement: exact up to `SEARCH_COUNT_CAP`, and beyond it exact up to `SELECTIVE_MATCHES` when
-/// the index holds at most that many matches of the term (as the selective terms of the other
-/// orders are counted); `SELECTIVE_MATCHES + 1` when there are more than the count cap and the
-/// term is frequent (shown as "more than 1,000").
-pub(super) async fn count<C: ConnectionTrait>(
-    conn: &C,
-    scope: Option<Uuid>,
-    filter: &Filter,
-    term: &str,
-) -> Result<u64, DbErr> {
-    let counted = |cap: u64, values: &mut Vec<Value>| {
-        values.push(fts_phrase(term).into());
-        let listed = listed(scope, filter, values);
-        format!(
-            "(SELECT count(*) FROM (SELECT 1 FROM users_search CROSS JOIN users \
-             ON users.rowid = users_search.rowid WHERE users_search MATCH ? AND {listed} \
-             LIMIT {}))",
-            cap + 1
-        )
-    };
-    // Bound in the order the statement names them: the term's own count first.
-    let mut values = vec![fts_phrase(term).into()];
-    let listed = counted(SEARCH_COUNT_CAP, &mut values);
-    let cap = SEARCH_COUNT_CAP;
-    let frequent = SELECTIVE_MATCHES;
-    // Only past the cap is the term itself counted in the index (no user read), up to the
-    // selective limit.
-    let sql = format!(
-        "SELECT r, CASE WHEN r > {cap} THEN (SELECT count(*) FROM (SELECT 1 FROM users_search \
-         WHERE users_search MATCH ? LIMIT {})) ELSE 0 END AS raw FROM (SELECT {listed} AS r)",
-        frequent + 1
-    );
-    let row = conn
-        .query_one(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            sql,
-            values,
-        ))
-        .await?;
-    let (listed_n, raw) = match row {
-        Some(row) => (
-            row.try_get::<i64>("", "r")? as u64,
-            row.try_get::<i64>("", "raw")? as u64,
-        ),
-        None => (0, 0),
-    };
-    if listed_n <= cap {
-        return Ok(listed_n);
-    }
-    if raw > frequent {
-        return Ok(frequent + 1);
-    }
-    let mut values = Vec::new();
-    let exact = counted(frequent, &mut values);
-    let row = conn
-        .query_one(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!("SELECT {exact} AS r"),
-            values,
-        ))
-        .await?;
-    Ok(row
-        .map(|row| row.try_get::<i64>("", "r"))
-        .transpose()?
-        .unwrap_or(0) as u64)
-}
-
 /// The rowid the placed stream starts beyond: the last placed user at or before the mark
 /// (ascending), or the first at or after it (descending). Placed rowids rise with the order,
 /// so every placed user past the mark is past this rowid, whether or not the mark's own user
@@ -224,15 +156,17 @@ pub async fn tidy(db: &crate::backend::Db) -> Result<u64, DbErr> {
         return Ok(0);
     }
     let mut moved = 0;
-    loop {
+    // Asked of a reader first, so an idle pass never waits for the writer.
+    while unplaced(db).await? > 0 {
         let txn = db.begin().await?;
         let n = place_next(&txn).await?;
         txn.commit().await?;
         if n == 0 {
-            return Ok(moved);
+            break;
         }
         moved += n;
     }
+    Ok(moved)
 }
 
 /// How many users are not placed yet (SQLite).
