@@ -34,20 +34,31 @@ async fn check_placement(t: &TestDb) {
     .await;
     assert_eq!(out_of_order, 0, "placed rowids out of name order");
     t.db.writer()
-        .execute_unprepared("INSERT INTO users_search(users_search) VALUES ('integrity-check')")
+        // With a rank, the check compares the index with the users themselves too.
+        .execute_unprepared(
+            "INSERT INTO users_search(users_search, rank) VALUES ('integrity-check', 1)",
+        )
         .await
         .expect("the search index matches the users");
 }
 
 /// Every listed user matching `term`, in name order, by a plain scan.
 async fn brute_force(t: &TestDb, term: &str) -> Vec<(String, Uuid)> {
+    brute_force_where(t, term, |u| u.status != "deleted").await
+}
+
+async fn brute_force_where(
+    t: &TestDb,
+    term: &str,
+    keep: impl Fn(&user::Model) -> bool,
+) -> Vec<(String, Uuid)> {
     let mut matching: Vec<(String, Uuid)> = user::Entity::find()
         .filter(user::Column::PurgedAt.is_null())
-        .filter(user::Column::Status.ne("deleted"))
         .all(t.db.read())
         .await
         .unwrap()
         .into_iter()
+        .filter(|u| keep(u))
         .filter(|u| u.email_normalized.contains(term) || u.sort_name.contains(term))
         .map(|u| (u.sort_name, u.id))
         .collect();
@@ -138,7 +149,122 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
     check_placement(&t).await;
     listed_both_ways(&t, &operator, "example.test").await;
 
+    // A multi-row rename in one statement.
+    t.db.writer()
+        .execute_unprepared(
+            "UPDATE users SET sort_name = sort_name || ' b', name = name || ' B' \
+             WHERE email_normalized LIKE 'ada.q07%'",
+        )
+        .await
+        .unwrap();
+    check_placement(&t).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+
+    // Only the deleted: a status that holds one match in twelve, streamed past the others.
+    let deleted: Vec<Uuid> = brute_force_where(&t, "example.test", |u| u.status == "deleted")
+        .await
+        .into_iter()
+        .map(|m| m.1)
+        .collect();
+    let only_deleted = Filter {
+        search: "example.test".into(),
+        statuses: vec![UserStatus::Deleted],
+        ..Filter::default()
+    };
+    assert_eq!(all_pages(&t, &operator, &only_deleted, 40).await, deleted);
+
+    // An entity admin sees the entity's matches, in the same order.
+    let admin = acting_as(&t, DEMO_ADMIN).await;
+    let in_northwind: Vec<Uuid> = brute_force_where(&t, "example.test", |u| {
+        u.status != "deleted" && u.entity_id == northwind
+    })
+    .await
+    .into_iter()
+    .map(|m| m.1)
+    .collect();
+    let scoped = Filter {
+        search: "example.test".into(),
+        ..Filter::default()
+    };
+    assert_eq!(all_pages(&t, &admin, &scoped, 200).await, in_northwind);
+
+    // The user a page ended on is renamed, and the one after it deleted, before the next page:
+    // the next page starts after the first page's last place all the same, both ways.
+    for reversed in [false, true] {
+        let filter = Filter {
+            search: "example.test".into(),
+            sort: Order {
+                by: Sort::Name,
+                reversed,
+            },
+            limit: 30,
+            ..Filter::default()
+        };
+        let first = crate::directory::list(&t, &operator, &filter).await;
+        let mark = first.rows.last().unwrap().id();
+        let mark_key = user::Entity::find_by_id(mark)
+            .one(t.db.read())
+            .await
+            .unwrap()
+            .map(|u| (u.sort_name, u.id))
+            .unwrap();
+        let everyone = brute_force(&t, "example.test").await;
+        let mut beyond: Vec<(String, Uuid)> = everyone
+            .into_iter()
+            .filter(|k| {
+                if reversed {
+                    *k < mark_key
+                } else {
+                    *k > mark_key
+                }
+            })
+            .collect();
+        if reversed {
+            beyond.reverse();
+        }
+        let gone = beyond.remove(0).1;
+        {
+            use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+            user::ActiveModel {
+                id: Set(mark),
+                sort_name: Set(format!("moved away {reversed}")),
+                name: Set(format!("Moved Away {reversed}")),
+                ..Default::default()
+            }
+            .update(t.db.writer())
+            .await
+            .unwrap();
+        }
+        for sql in [
+            "DELETE FROM user_roles WHERE user_id = ?",
+            "DELETE FROM users WHERE id = ?",
+        ] {
+            t.db.writer()
+                .execute(Statement::from_sql_and_values(
+                    t.db.backend(),
+                    sql,
+                    [gone.into()],
+                ))
+                .await
+                .unwrap();
+        }
+        let second = crate::directory::list(
+            &t,
+            &operator,
+            &Filter {
+                after: first.next.clone(),
+                ..filter.clone()
+            },
+        )
+        .await;
+        let expected: Vec<Uuid> = beyond.iter().take(30).map(|k| k.1).collect();
+        let shown: Vec<Uuid> = second.rows.iter().map(|r| r.id()).collect();
+        assert_eq!(shown, expected, "reversed: {reversed}");
+        check_placement(&t).await;
+    }
+
     let moved = name_order::tidy(&t.db).await.unwrap();
+
     assert!(moved >= unplaced.saturating_sub(10), "moved {moved}");
     assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
     check_placement(&t).await;
@@ -158,7 +284,7 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn users_written_in_name_order_stay_placed() {
+async fn users_written_in_name_order_are_placed_by_tidy() {
     let t = crate::support::sqlite().await;
     seed::seed_demo(&t.db, 0, Utc::now()).await.unwrap();
     let northwind = entity_id(&t, "northwind").await;
@@ -174,6 +300,9 @@ async fn users_written_in_name_order_stay_placed() {
         crate::directory_frequent::add_user_with_id(&t, false, northwind, &name, &email).await;
     }
     check_placement(&t).await;
+    // Each distinct name halves the room left at either end: a sorted load runs out of it, and
+    // its later users wait, unplaced, for the tidy.
+    assert!(name_order::unplaced(&t.db).await.unwrap() > 100);
     name_order::tidy(&t.db).await.unwrap();
     assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
     check_placement(&t).await;
@@ -213,6 +342,21 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
         "ada.after@example.test",
     )
     .await;
+    check_placement(&t).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    // Down and up again over rowids already spread: the numbering passes through rowids no user
+    // holds, so it never collides with one still to move.
+    Migrator::down(t.db.writer(), Some(1)).await.unwrap();
+    crate::directory_frequent::add_user_with_id(
+        &t,
+        false,
+        northwind,
+        "Ada Between Upgrades",
+        "ada.between@example.test",
+    )
+    .await;
+    t.db.migrate().await.unwrap();
+    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
     check_placement(&t).await;
     listed_both_ways(&t, &operator, "example.test").await;
     t.finish().await;

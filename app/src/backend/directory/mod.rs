@@ -279,9 +279,24 @@ pub async fn list<C: ConnectionTrait>(
             (&search, backend, filter.sort.by)
         {
             // A frequent term in name order on SQLite: the search index yields its matches in
-            // that order (m0011), so the page is its first `limit` listed matches.
+            // that order (m0011), so the page is its first `limit` listed matches. Within one
+            // entity the entity's own rows are walked first: the index's matches are everyone's,
+            // and a small entity may hold few of a term every entity has.
             let mark = cursor.users.as_ref();
-            name_order::page(conn, scope, filter, term, mark, limit + 1).await
+            let walked = match scope {
+                Some(_) => {
+                    let walked = walk_window(conn, scope, filter, &search, mark, limit + 1).await?;
+                    // The walk saw every listed user of the entity: its matches are all there are.
+                    let whole = walked.len() as u64 > limit
+                        || listed_count(conn, scope, &filter.statuses).await? <= WINDOW;
+                    whole.then_some(walked)
+                }
+                None => None,
+            };
+            match walked {
+                Some(ids) => fetch_in_order(conn, ids).await,
+                None => name_order::page(conn, scope, filter, term, mark, limit + 1).await,
+            }
         } else {
             // A frequent term: look for the page among the next rows of the sort order first;
             // only when they hold too few matches (the term is frequent elsewhere in the order)

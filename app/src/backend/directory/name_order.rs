@@ -32,18 +32,34 @@ pub(super) async fn page<C: ConnectionTrait>(
         }) => Some((name.clone(), *id)),
         _ => None,
     };
-    let bound = match &mark {
-        Some(key) => placed_bound(conn, key, descending).await?,
-        None => None,
-    };
     let way = if descending { "DESC" } else { "ASC" };
+    let (beyond, back, back_way, edge) = if descending {
+        ("<", ">=", "ASC", CLEAN_END)
+    } else {
+        (">", "<=", "DESC", 0)
+    };
     let mut values: Vec<Value> = vec![fts_phrase(term).into()];
-    let range = match (bound, descending) {
-        (Some(b), false) => {
-            format!("users_search.rowid > {b} AND users_search.rowid < {CLEAN_END}")
+    // After a mark, the placed stream starts beyond the last placed user at or before it
+    // (the first at or after it, descending): placed rowids rise with the order, so every
+    // placed user past the mark is past that rowid, whether or not the mark's own user is still
+    // there. Asked inside the page's statement, so both read one snapshot (a `tidy` may
+    // renumber between two statements), and each row is checked against the mark as well.
+    let range = match &mark {
+        Some((name, id)) => {
+            values.extend([
+                name.clone().into(),
+                (*id).into(),
+                name.clone().into(),
+                (*id).into(),
+            ]);
+            format!(
+                "users_search.rowid {beyond} coalesce((SELECT rowid FROM users \
+                 WHERE (sort_name, id) {back} (?, ?) AND rowid < {CLEAN_END} \
+                 ORDER BY sort_name {back_way}, id {back_way} LIMIT 1), {edge}) \
+                 AND users_search.rowid < {CLEAN_END} AND (users.sort_name, users.id) {beyond} (?, ?)"
+            )
         }
-        (Some(b), true) => format!("users_search.rowid < {}", b.min(CLEAN_END)),
-        (None, _) => format!("users_search.rowid < {CLEAN_END}"),
+        None => format!("users_search.rowid < {CLEAN_END}"),
     };
     let listed_placed = listed(scope, filter, &mut values);
     // The index drives (CROSS JOIN keeps it outside) and its rowid order is the page's order:
@@ -59,7 +75,6 @@ pub(super) async fn page<C: ConnectionTrait>(
         Some((name, id)) => {
             values.push(name.clone().into());
             values.push((*id).into());
-            let beyond = if descending { "<" } else { ">" };
             format!("AND (users.sort_name, users.id) {beyond} (?, ?)")
         }
         None => String::new(),
@@ -88,35 +103,6 @@ pub(super) async fn page<C: ConnectionTrait>(
     });
     rows.truncate(limit as usize);
     Ok(rows)
-}
-
-/// The rowid the placed stream starts beyond: the last placed user at or before the mark
-/// (ascending), or the first at or after it (descending). Placed rowids rise with the order,
-/// so every placed user past the mark is past this rowid, whether or not the mark's own user
-/// still exists.
-async fn placed_bound<C: ConnectionTrait>(
-    conn: &C,
-    (name, id): &(String, Uuid),
-    descending: bool,
-) -> Result<Option<i64>, DbErr> {
-    let (cmp, way) = if descending {
-        (">=", "ASC")
-    } else {
-        ("<=", "DESC")
-    };
-    let sql = format!(
-        "SELECT rowid AS r FROM users WHERE (sort_name, id) {cmp} (?, ?) AND rowid < {CLEAN_END} \
-         ORDER BY sort_name {way}, id {way} LIMIT 1"
-    );
-    let values: [Value; 2] = [name.clone().into(), (*id).into()];
-    Ok(RowidOnly::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        values,
-    ))
-    .one(conn)
-    .await?
-    .map(|row| row.r))
 }
 
 /// What every statement here asks of a user besides the term: listed, of a shown status, in

@@ -36,7 +36,7 @@ const WATCHED: &[&str] = &[
 /// Sessions raise it when one ends or changes hands; a touch of `last_seen_at` does not.
 const SESSION_COLUMNS: &str = "user_id, token_hash, expires_at";
 
-const BUMP: &str = "UPDATE cache_epoch SET n = n + 1 WHERE id = 1";
+pub(super) const BUMP: &str = "UPDATE cache_epoch SET n = n + 1 WHERE id = 1";
 
 fn sqlite_up() -> Vec<String> {
     let mut statements = Vec::new();

@@ -15,6 +15,7 @@
 //!
 //! Existing users are numbered evenly across the whole range once, here.
 
+use super::m0006_cache_epoch::BUMP;
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
@@ -60,6 +61,9 @@ fn sqlite_up() -> Vec<String> {
     let end = CLEAN_END;
     let place = placed_rowid();
     let mut up: Vec<String> = [
+        // One transaction: no other process may write a user while the triggers are away
+        // (SQLite migrations run outside one; the writer pool has a single connection).
+        "BEGIN IMMEDIATE",
         "DROP TRIGGER IF EXISTS users_search_insert",
         "DROP TRIGGER IF EXISTS users_search_update",
         "DROP TRIGGER IF EXISTS users_search_delete",
@@ -72,9 +76,14 @@ fn sqlite_up() -> Vec<String> {
     .into_iter()
     .map(String::from)
     .collect();
+    // Through negative rowids first, which no user has: the targets may be rowids other users
+    // still hold (a database that was numbered before, migrated down and up again).
+    up.push(
+        "UPDATE users SET rowid = -(SELECT place FROM usher_name_order WHERE old = users.rowid)"
+            .into(),
+    );
     up.push(format!(
-        "UPDATE users SET rowid = (SELECT place FROM usher_name_order WHERE old = users.rowid) \
-            * ({end} / ((SELECT count(*) FROM usher_name_order) + 1))"
+        "UPDATE users SET rowid = -rowid * ({end} / ((SELECT count(*) FROM usher_name_order) + 1))"
     ));
     up.push("DROP TABLE temp.usher_name_order".into());
     up.push(
@@ -108,23 +117,36 @@ fn sqlite_up() -> Vec<String> {
             VALUES ('delete', old.rowid, old.sort_name, old.email_normalized); END"
             .into(),
     );
+    // A user moving to another rowid changes nothing anyone sees: no new cache epoch (m0006).
+    up.push("DROP TRIGGER IF EXISTS cache_epoch_users_update".into());
+    up.push(format!(
+        "CREATE TRIGGER cache_epoch_users_update AFTER UPDATE ON users \
+         WHEN old.rowid = new.rowid BEGIN {BUMP}; END"
+    ));
+    up.push("COMMIT".into());
     up
 }
 
-/// Back to m0003's triggers (rowids stay where they are; nothing else reads them).
-const SQLITE_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS users_search_update",
-    "DROP TRIGGER IF EXISTS users_search_insert",
-    "CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN \
-        INSERT INTO users_search(rowid, sort_name, email_normalized) \
-        VALUES (new.rowid, new.sort_name, new.email_normalized); END",
-    "CREATE TRIGGER users_search_update \
-        AFTER UPDATE OF sort_name, email_normalized ON users BEGIN \
-        INSERT INTO users_search(users_search, rowid, sort_name, email_normalized) \
-        VALUES ('delete', old.rowid, old.sort_name, old.email_normalized); \
-        INSERT INTO users_search(rowid, sort_name, email_normalized) \
-        VALUES (new.rowid, new.sort_name, new.email_normalized); END",
-];
+/// Back to m0003's and m0006's triggers (rowids stay where they are; nothing else reads them).
+fn sqlite_down() -> Vec<String> {
+    vec![
+        "DROP TRIGGER IF EXISTS cache_epoch_users_update".into(),
+        format!("CREATE TRIGGER cache_epoch_users_update AFTER UPDATE ON users BEGIN {BUMP}; END"),
+        "DROP TRIGGER IF EXISTS users_search_update".into(),
+        "DROP TRIGGER IF EXISTS users_search_insert".into(),
+        "CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN \
+            INSERT INTO users_search(rowid, sort_name, email_normalized) \
+            VALUES (new.rowid, new.sort_name, new.email_normalized); END"
+            .into(),
+        "CREATE TRIGGER users_search_update \
+            AFTER UPDATE OF sort_name, email_normalized ON users BEGIN \
+            INSERT INTO users_search(users_search, rowid, sort_name, email_normalized) \
+            VALUES ('delete', old.rowid, old.sort_name, old.email_normalized); \
+            INSERT INTO users_search(rowid, sort_name, email_normalized) \
+            VALUES (new.rowid, new.sort_name, new.email_normalized); END"
+            .into(),
+    ]
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -137,7 +159,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         match m.get_database_backend() {
-            DbBackend::Sqlite => super::run(m, SQLITE_DOWN).await,
+            DbBackend::Sqlite => super::run(m, &sqlite_down()).await,
             _ => Ok(()),
         }
     }
