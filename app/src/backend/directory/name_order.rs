@@ -12,9 +12,9 @@ use super::*;
 use crate::backend::migration::m0011_name_order_rowids::CLEAN_END;
 use sea_orm::{FromQueryResult, Statement, Value};
 
-/// The page of a frequent term in name order (either way) after `mark`: at most `limit` users, in order,
-/// however many match and wherever they sit in the order. Placed matches stream from the
-/// search index in rowid order; unplaced ones are read whole (there are few) in the same
+/// The page of a frequent term in name order (either way) after `mark`: at most `limit` users,
+/// in order, however many match and wherever they sit in the order. Placed matches stream from
+/// the search index in rowid order; unplaced ones are read whole (there are few) in the same
 /// statement and merged in.
 pub(super) async fn page<C: ConnectionTrait>(
     conn: &C,
