@@ -76,14 +76,24 @@ fn sqlite_up() -> Vec<String> {
     .into_iter()
     .map(String::from)
     .collect();
-    // Through negative rowids first, which no user has: the targets may be rowids other users
-    // still hold (a database that was numbered before, migrated down and up again).
-    up.push(
-        "UPDATE users SET rowid = -(SELECT place FROM usher_name_order WHERE old = users.rowid)"
-            .into(),
-    );
+    // A user moving to another rowid changes nothing anyone sees: no new cache epoch (m0006),
+    // from the numbering below on.
+    up.push("DROP TRIGGER IF EXISTS cache_epoch_users_update".into());
     up.push(format!(
-        "UPDATE users SET rowid = -rowid * ({end} / ((SELECT count(*) FROM usher_name_order) + 1))"
+        "CREATE TRIGGER cache_epoch_users_update AFTER UPDATE ON users \
+         WHEN old.rowid = new.rowid BEGIN {BUMP}; END"
+    ));
+    // Each user straight to its place when every rowid in use is below the spacing (rowids
+    // SQLite handed out itself: no place can be one of them); otherwise (a database numbered
+    // before, migrated down and up again) through negative rowids first, which no user has.
+    let step = format!("({end} / ((SELECT count(*) FROM usher_name_order) + 1))");
+    up.push(format!(
+        "UPDATE users SET rowid = \
+            (SELECT place FROM usher_name_order WHERE old = users.rowid) \
+            * CASE WHEN (SELECT max(old) FROM usher_name_order) < {step} THEN {step} ELSE -1 END"
+    ));
+    up.push(format!(
+        "UPDATE users SET rowid = -rowid * {step} WHERE rowid < 0"
     ));
     up.push("DROP TABLE temp.usher_name_order".into());
     up.push(
@@ -117,12 +127,6 @@ fn sqlite_up() -> Vec<String> {
             VALUES ('delete', old.rowid, old.sort_name, old.email_normalized); END"
             .into(),
     );
-    // A user moving to another rowid changes nothing anyone sees: no new cache epoch (m0006).
-    up.push("DROP TRIGGER IF EXISTS cache_epoch_users_update".into());
-    up.push(format!(
-        "CREATE TRIGGER cache_epoch_users_update AFTER UPDATE ON users \
-         WHEN old.rowid = new.rowid BEGIN {BUMP}; END"
-    ));
     up.push("COMMIT".into());
     up
 }
