@@ -1,6 +1,7 @@
-//! SQLite: users' rowids follow the name order (m0011), so the search index streams a frequent
-//! term's matches in the order the directory shows them. Users the triggers could not place
-//! are read apart and merged in until `tidy` places them; the answer is exact either way.
+//! Users' labels follow the name order (SQLite: rowids, m0011; PostgreSQL: `name_label` and its
+//! GiST index, m0012), so the search index streams a frequent term's matches in the order the
+//! directory shows them. Users the triggers could not place are read apart and merged in until
+//! `tidy` places them; the answer is exact either way.
 
 use crate::directory::all_pages;
 use crate::invitation_support::entity_id;
@@ -9,7 +10,13 @@ use app::backend::directory::{name_order, Filter, Order, Sort};
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 
-const CLEAN_END: i64 = 1 << 62;
+/// The column holding a user's label, and where unplaced labels begin.
+fn labels(t: &TestDb) -> (&'static str, i64) {
+    match t.db.backend() {
+        sea_orm::DbBackend::Postgres => ("name_label", 1 << 52),
+        _ => ("rowid", 1 << 62),
+    }
+}
 
 async fn scalar(t: &TestDb, sql: &str) -> i64 {
     let row =
@@ -21,18 +28,22 @@ async fn scalar(t: &TestDb, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-/// Placed rowids rise with (sort_name, id), and the search index holds exactly the users.
+/// Placed labels rise with (sort_name, id), and SQLite's search index holds exactly the users.
 async fn check_placement(t: &TestDb) {
+    let (label, end) = labels(t);
     let out_of_order = scalar(
         t,
         &format!(
-            "SELECT count(*) FROM (SELECT rowid AS r, \
-             lag(rowid) OVER (ORDER BY sort_name, id) AS p FROM users WHERE rowid < {CLEAN_END}) \
-             WHERE r <= p"
+            "SELECT count(*) FROM (SELECT {label} AS r, \
+             lag({label}) OVER (ORDER BY sort_name, id) AS p FROM users WHERE {label} < {end}) \
+             AS o WHERE r <= p"
         ),
     )
     .await;
-    assert_eq!(out_of_order, 0, "placed rowids out of name order");
+    assert_eq!(out_of_order, 0, "placed labels out of name order");
+    if t.db.backend() == sea_orm::DbBackend::Postgres {
+        return;
+    }
     t.db.writer()
         // With a rank, the check compares the index with the users themselves too.
         .execute_unprepared(
@@ -107,9 +118,9 @@ async fn listed_both_ways(t: &TestDb, me: &app::backend::Caller, term: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unplaced_users_are_listed_in_order_until_tidied() {
-    let t = crate::support::sqlite().await;
+db_test!(unplaced_users_are_listed_in_order_until_tidied);
+
+async fn unplaced_users_are_listed_in_order_until_tidied(t: &TestDb) {
     // Enough users that "example.test" (in every generated email) is a frequent term.
     seed::seed_demo(&t.db, 4_500, Utc::now()).await.unwrap();
     assert_eq!(
@@ -117,23 +128,23 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         0,
         "the seed placed everyone"
     );
-    check_placement(&t).await;
-    let operator = acting_as(&t, DEMO_OPERATOR).await;
-    let northwind = entity_id(&t, "northwind").await;
+    check_placement(t).await;
+    let operator = acting_as(t, DEMO_OPERATOR).await;
+    let northwind = entity_id(t, "northwind").await;
     // Each new name sorts just before the previous one: every insert halves the same gap, until
     // the triggers leave users unplaced.
     for i in (0..120).rev() {
         let name = format!("Ada Lovelace Q{i:03}");
         let email = format!("ada.q{i:03}@example.test");
-        crate::directory_frequent::add_user_with_id(&t, false, northwind, &name, &email).await;
+        crate::directory_frequent::add_user_with_id(t, false, northwind, &name, &email).await;
     }
     let unplaced = name_order::unplaced(&t.db).await.unwrap();
     assert!(unplaced > 20, "only {unplaced} unplaced");
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
+    check_placement(t).await;
+    listed_both_ways(t, &operator, "example.test").await;
 
     // Renamed users move with their names, placed or not.
-    let renamed = brute_force(&t, "ada.q05").await;
+    let renamed = brute_force(t, "ada.q05").await;
     for (i, (_, id)) in renamed.iter().enumerate() {
         use sea_orm::{ActiveModelTrait, ActiveValue::Set};
         user::ActiveModel {
@@ -146,8 +157,8 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         .await
         .unwrap();
     }
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
+    check_placement(t).await;
+    listed_both_ways(t, &operator, "example.test").await;
 
     // A multi-row rename in one statement.
     t.db.writer()
@@ -157,11 +168,11 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         )
         .await
         .unwrap();
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
+    check_placement(t).await;
+    listed_both_ways(t, &operator, "example.test").await;
 
     // Only the deleted: a status that holds one match in twelve, streamed past the others.
-    let deleted: Vec<Uuid> = brute_force_where(&t, "example.test", |u| u.status == "deleted")
+    let deleted: Vec<Uuid> = brute_force_where(t, "example.test", |u| u.status == "deleted")
         .await
         .into_iter()
         .map(|m| m.1)
@@ -171,11 +182,11 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         statuses: vec![UserStatus::Deleted],
         ..Filter::default()
     };
-    assert_eq!(all_pages(&t, &operator, &only_deleted, 40).await, deleted);
+    assert_eq!(all_pages(t, &operator, &only_deleted, 40).await, deleted);
 
     // An entity admin sees the entity's matches, in the same order.
-    let admin = acting_as(&t, DEMO_ADMIN).await;
-    let in_northwind: Vec<Uuid> = brute_force_where(&t, "example.test", |u| {
+    let admin = acting_as(t, DEMO_ADMIN).await;
+    let in_northwind: Vec<Uuid> = brute_force_where(t, "example.test", |u| {
         u.status != "deleted" && u.entity_id == northwind
     })
     .await
@@ -186,7 +197,7 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         search: "example.test".into(),
         ..Filter::default()
     };
-    assert_eq!(all_pages(&t, &admin, &scoped, 200).await, in_northwind);
+    assert_eq!(all_pages(t, &admin, &scoped, 200).await, in_northwind);
 
     // The user a page ended on is renamed, and the one after it deleted, before the next page:
     // the next page starts after the first page's last place all the same, both ways.
@@ -200,7 +211,7 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
             limit: 30,
             ..Filter::default()
         };
-        let first = crate::directory::list(&t, &operator, &filter).await;
+        let first = crate::directory::list(t, &operator, &filter).await;
         let mark = first.rows.last().unwrap().id();
         let mark_key = user::Entity::find_by_id(mark)
             .one(t.db.read())
@@ -208,7 +219,7 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
             .unwrap()
             .map(|u| (u.sort_name, u.id))
             .unwrap();
-        let everyone = brute_force(&t, "example.test").await;
+        let everyone = brute_force(t, "example.test").await;
         let mut beyond: Vec<(String, Uuid)> = everyone
             .into_iter()
             .filter(|k| {
@@ -235,10 +246,12 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
             .await
             .unwrap();
         }
-        for sql in [
-            "DELETE FROM user_roles WHERE user_id = ?",
-            "DELETE FROM users WHERE id = ?",
-        ] {
+        let at = match t.db.backend() {
+            sea_orm::DbBackend::Postgres => "$1",
+            _ => "?",
+        };
+        for table in ["user_roles WHERE user_id", "users WHERE id"] {
+            let sql = format!("DELETE FROM {table} = {at}");
             t.db.writer()
                 .execute(Statement::from_sql_and_values(
                     t.db.backend(),
@@ -249,7 +262,7 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
                 .unwrap();
         }
         let second = crate::directory::list(
-            &t,
+            t,
             &operator,
             &Filter {
                 after: first.next.clone(),
@@ -260,15 +273,15 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         let expected: Vec<Uuid> = beyond.iter().take(30).map(|k| k.1).collect();
         let shown: Vec<Uuid> = second.rows.iter().map(|r| r.id()).collect();
         assert_eq!(shown, expected, "reversed: {reversed}");
-        check_placement(&t).await;
+        check_placement(t).await;
     }
 
     let moved = name_order::tidy(&t.db).await.unwrap();
 
     assert!(moved >= unplaced.saturating_sub(10), "moved {moved}");
     assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
+    check_placement(t).await;
+    listed_both_ways(t, &operator, "example.test").await;
     // Deleted users leave the index with their rows.
     t.db.writer()
         .execute_unprepared("DELETE FROM user_roles WHERE user_id IN (SELECT id FROM users WHERE sort_name LIKE 'ada lovelace q01%')")
@@ -278,36 +291,37 @@ async fn unplaced_users_are_listed_in_order_until_tidied() {
         .execute_unprepared("DELETE FROM users WHERE sort_name LIKE 'ada lovelace q01%'")
         .await
         .unwrap();
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
-    t.finish().await;
+    check_placement(t).await;
+    listed_both_ways(t, &operator, "example.test").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn users_written_in_name_order_are_placed_by_tidy() {
-    let t = crate::support::sqlite().await;
+db_test!(users_written_in_name_order_are_placed_by_tidy);
+
+async fn users_written_in_name_order_are_placed_by_tidy(t: &TestDb) {
     seed::seed_demo(&t.db, 0, Utc::now()).await.unwrap();
-    let northwind = entity_id(&t, "northwind").await;
+    let northwind = entity_id(t, "northwind").await;
     // A sorted import: each user after the last, then each before the first.
     for i in 0..200 {
         let email = format!("up{i:03}@example.test");
         let name = format!("Up {i:03}");
-        crate::directory_frequent::add_user_with_id(&t, false, northwind, &name, &email).await;
+        crate::directory_frequent::add_user_with_id(t, false, northwind, &name, &email).await;
     }
     for i in (0..100).rev() {
         let email = format!("aa{i:03}@example.test");
         let name = format!("Aa {i:03}");
-        crate::directory_frequent::add_user_with_id(&t, false, northwind, &name, &email).await;
+        crate::directory_frequent::add_user_with_id(t, false, northwind, &name, &email).await;
     }
-    check_placement(&t).await;
+    check_placement(t).await;
     // Each distinct name halves the room left at either end: a sorted load runs out of it, and
     // its later users wait, unplaced, for the tidy.
     assert!(name_order::unplaced(&t.db).await.unwrap() > 100);
     name_order::tidy(&t.db).await.unwrap();
     assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
-    check_placement(&t).await;
-    t.finish().await;
+    check_placement(t).await;
 }
+
+/// Migrations to undo to be before m0011: m0012 (PostgreSQL's, nothing on SQLite) and m0011.
+const UNDO_M0011: u32 = 2;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
@@ -315,7 +329,9 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
     use sea_orm_migration::MigratorTrait;
     let t = crate::support::sqlite().await;
     // The directory as it was before m0011: rowids in the order users were written.
-    Migrator::down(t.db.writer(), Some(1)).await.unwrap();
+    Migrator::down(t.db.writer(), Some(UNDO_M0011))
+        .await
+        .unwrap();
     seed::seed_demo(&t.db, 4_500, Utc::now()).await.unwrap();
     let out_of_order = scalar(
         &t,
@@ -346,7 +362,9 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
     listed_both_ways(&t, &operator, "example.test").await;
     // Down and up again over rowids already spread: the numbering passes through rowids no user
     // holds, so it never collides with one still to move.
-    Migrator::down(t.db.writer(), Some(1)).await.unwrap();
+    Migrator::down(t.db.writer(), Some(UNDO_M0011))
+        .await
+        .unwrap();
     crate::directory_frequent::add_user_with_id(
         &t,
         false,
@@ -357,6 +375,43 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
     .await;
     t.db.migrate().await.unwrap();
     assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
+    check_placement(&t).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    t.finish().await;
+}
+
+/// PostgreSQL: users written before m0012 get labels in name order when it runs, and the
+/// directory lists them through the new index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn existing_users_get_labels_on_upgrade_postgres() {
+    use app::backend::migration::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    let Some(t) = crate::support::postgres().await else {
+        return;
+    };
+    seed::seed_demo(&t.db, 0, Utc::now()).await.unwrap();
+    let northwind = entity_id(&t, "northwind").await;
+    Migrator::down(t.db.writer(), Some(1)).await.unwrap();
+    // Written in no particular order, all in the search sample (so the term is frequent).
+    for i in 0..300 {
+        let n = (i * 7919) % 300;
+        let name = format!("Person {n:03} Before");
+        let email = format!("p{n:03}@example.test");
+        crate::directory_frequent::add_user_with_id(&t, true, northwind, &name, &email).await;
+    }
+    t.db.migrate().await.unwrap();
+    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
+    check_placement(&t).await;
+    let operator = acting_as(&t, DEMO_OPERATOR).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    crate::directory_frequent::add_user_with_id(
+        &t,
+        false,
+        northwind,
+        "Ada After Upgrade",
+        "ada.after@example.test",
+    )
+    .await;
     check_placement(&t).await;
     listed_both_ways(&t, &operator, "example.test").await;
     t.finish().await;

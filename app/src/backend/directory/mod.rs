@@ -6,9 +6,10 @@
 //! stopped whatever the database's collation. Totals without a search come from counters the
 //! database keeps per entity and status. One- and two-letter searches read two index ranges in
 //! the sort order (name prefix, email prefix) and merge them. Longer terms use the FTS5 trigram
-//! index on SQLite and `pg_trgm` on PostgreSQL when selective. A frequent term in name order on
-//! SQLite is read from the FTS5 index in rowid order, which is name order (m0011,
-//! `name_order`), so its page stops at the 51st match wherever the matches sit; otherwise a
+//! index on SQLite and `pg_trgm` on PostgreSQL when selective. A frequent term in name order is
+//! read from an index in name order (SQLite: the FTS5 index in rowid order, m0011; PostgreSQL:
+//! a GiST index on a label column, m0012; `name_order`), so its page stops at the 51st match
+//! wherever the matches sit; otherwise a
 //! frequent term walks a window of the sort order checking each row (a term found in most rows
 //! finds its first 50 rows at once that way) and only falls back to sorting every match when
 //! the window holds too few. SQLite tells selective and frequent apart by counting the term in
@@ -175,8 +176,8 @@ pub async fn list<C: ConnectionTrait>(
     // index is asked once (a selective term's matches come back whole, page and exact total
     // from them); on PostgreSQL a fixed sample of the users is (m0008), and a term it finds
     // seldom has its matches read whole from the trigram index. A frequent term walks the sort
-    // order checking each row, except in name order on SQLite, where the search index yields
-    // its matches in that order (m0011).
+    // order checking each row, except in name order, where an index yields its matches in that
+    // order (m0011, m0012).
     // `beyond_cap`: the term is known to match more than the count cap, so it is not counted.
     let (by_index, probed, beyond_cap) = match (&search, backend) {
         (Search::Contains(term), DbBackend::Sqlite) => {
@@ -266,20 +267,9 @@ pub async fn list<C: ConnectionTrait>(
             merged.dedup_by_key(|u| u.id);
             merged.truncate(limit as usize + 1);
             Ok(merged)
-        } else if by_index || search == Search::None || filter.sort.by == Sort::LastSignIn {
-            fetch_users(
-                conn,
-                users_base.clone(),
-                filter.sort,
-                cursor.users.as_ref(),
-                limit + 1,
-            )
-            .await
-        } else if let (Search::Contains(term), DbBackend::Sqlite, Sort::Name) =
-            (&search, backend, filter.sort.by)
-        {
-            // A frequent term in name order on SQLite: the search index yields its matches in
-            // that order (m0011), so the page is its first `limit` listed matches. Within one
+        } else if let (Search::Contains(term), Sort::Name) = (&search, filter.sort.by) {
+            // A frequent term in name order: the search index yields its matches in that order
+            // (m0011, m0012), so the page is its first `limit` listed matches. Within one
             // entity the entity's own rows are walked first: the index's matches are everyone's,
             // and a small entity may hold few of a term every entity has.
             let mark = cursor.users.as_ref();
@@ -297,6 +287,15 @@ pub async fn list<C: ConnectionTrait>(
                 Some(ids) => fetch_in_order(conn, ids).await,
                 None => name_order::page(conn, scope, filter, term, mark, limit + 1).await,
             }
+        } else if by_index || search == Search::None || filter.sort.by == Sort::LastSignIn {
+            fetch_users(
+                conn,
+                users_base.clone(),
+                filter.sort,
+                cursor.users.as_ref(),
+                limit + 1,
+            )
+            .await
         } else {
             // A frequent term: look for the page among the next rows of the sort order first;
             // only when they hold too few matches (the term is frequent elsewhere in the order)
@@ -312,9 +311,7 @@ pub async fn list<C: ConnectionTrait>(
             .await?;
             if walked.len() as u64 > limit {
                 fetch_in_order(conn, walked).await
-            } else if backend == DbBackend::Postgres
-                && matches!(filter.sort.by, Sort::Name | Sort::Email)
-            {
+            } else if backend == DbBackend::Postgres && filter.sort.by == Sort::Email {
                 let mark = cursor.users.as_ref();
                 let ids = sorted_matches(conn, scope, filter, &search, mark, limit + 1).await?;
                 fetch_in_order(conn, ids).await

@@ -1,20 +1,66 @@
-//! SQLite: a frequent term's page in name order read from the search index in that order, and
-//! the upkeep of the rowids that make that possible (migration m0011).
+//! A frequent term's page in name order, read from a search index in that order, and the upkeep
+//! of the labels that make that possible: SQLite's rowids (migration m0011), PostgreSQL's
+//! `name_label` column and its GiST index (m0012).
 //!
-//! Every placed user's rowid (below `CLEAN_END`) rises with `(sort_name, id)`, and the FTS5
-//! index reads matches in rowid order, so the index yields a term's matches in the order the
-//! directory shows them and the page stops at its `limit`th match, however many there are and
-//! wherever they sit in the order. Users the triggers could not place (their neighbours left no
-//! room) have rowids from `CLEAN_END` up; they are read apart, sorted, and merged in, so the
-//! answer is exact whatever their number, and `tidy` places them in the background.
+//! Every placed user's label (below `clean_end`: 2^62 on SQLite, 2^52 on PostgreSQL) rises with `(sort_name, id)`, and the index
+//! reads matches in label order (FTS5 in rowid order; GiST by distance from the cursor's label),
+//! so it yields a term's matches in the order the directory shows them and the page stops at
+//! its `limit`th match, however many there are and wherever they sit in the order. Users the
+//! triggers could not place (their neighbours left no room) have labels from there up;
+//! they are read apart, sorted, and merged in, so the answer is exact whatever their number,
+//! and `tidy` places them in the background.
 
 use super::*;
 use crate::backend::migration::m0011_name_order_rowids::CLEAN_END;
+use crate::backend::migration::m0012_name_order_labels::{placement_locks, LABEL_END, SEARCHED};
 use sea_orm::{FromQueryResult, Statement, Value};
+
+/// A statement's bound values, with the placeholder each takes in the backend's SQL.
+struct Binds {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Binds {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".into(),
+        }
+    }
+
+    fn statement(self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+}
+
+/// The column holding a user's label.
+fn label(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "name_label",
+        _ => "rowid",
+    }
+}
+
+/// Where placed labels end and unplaced ones begin.
+fn clean_end(backend: DbBackend) -> i64 {
+    match backend {
+        DbBackend::Postgres => LABEL_END,
+        _ => CLEAN_END,
+    }
+}
 
 /// The page of a frequent term in name order (either way) after `mark`: at most `limit` users,
 /// in order, however many match and wherever they sit in the order. Placed matches stream from
-/// the search index in rowid order; unplaced ones are read whole (there are few) in the same
+/// the search index in label order; unplaced ones are read whole (there are few) in the same
 /// statement and merged in.
 pub(super) async fn page<C: ConnectionTrait>(
     conn: &C,
@@ -24,6 +70,7 @@ pub(super) async fn page<C: ConnectionTrait>(
     mark: Option<&Mark>,
     limit: u64,
 ) -> Result<Vec<user::Model>, DbErr> {
+    let backend = conn.get_database_backend();
     let descending = filter.sort.descending();
     let mark = match mark {
         Some(Mark {
@@ -33,65 +80,88 @@ pub(super) async fn page<C: ConnectionTrait>(
         _ => None,
     };
     let way = if descending { "DESC" } else { "ASC" };
+    let col = label(backend);
+    let end = clean_end(backend);
     let (beyond, back, back_way, edge) = if descending {
-        ("<", ">=", "ASC", CLEAN_END)
+        ("<", ">=", "ASC", end)
     } else {
-        (">", "<=", "DESC", 0)
+        (">", "<=", "DESC", -1)
     };
-    let mut values: Vec<Value> = vec![fts_phrase(term).into()];
+    let mut b = Binds::new(backend);
     // After a mark, the placed stream starts beyond the last placed user at or before it
-    // (the first at or after it, descending): placed rowids rise with the order, so every
-    // placed user past the mark is past that rowid, whether or not the mark's own user is still
+    // (the first at or after it, descending): placed labels rise with the order, so every
+    // placed user past the mark is past that label, whether or not the mark's own user is still
     // there. Asked inside the page's statement, so both read one snapshot (a `tidy` may
     // renumber between two statements), and each row is checked against the mark as well.
-    let range = match &mark {
-        Some((name, id)) => {
-            values.extend([
-                name.clone().into(),
-                (*id).into(),
-                name.clone().into(),
-                (*id).into(),
-            ]);
-            format!(
-                "users_search.rowid {beyond} coalesce((SELECT rowid FROM users \
-                 WHERE (sort_name, id) {back} (?, ?) AND rowid < {CLEAN_END} \
-                 ORDER BY sort_name {back_way}, id {back_way} LIMIT 1), {edge}) \
-                 AND users_search.rowid < {CLEAN_END} AND (users.sort_name, users.id) {beyond} (?, ?)"
-            )
-        }
-        None => format!("users_search.rowid < {CLEAN_END}"),
+    let bound = |b: &mut Binds| match &mark {
+        Some((name, id)) => format!(
+            "coalesce((SELECT {col} FROM users WHERE (sort_name, id) {back} ({}, {}) \
+             AND {col} < {end} ORDER BY sort_name {back_way}, id {back_way} LIMIT 1), {edge})",
+            b.bind(name.clone()),
+            b.bind(*id)
+        ),
+        None => edge.to_string(),
     };
-    let listed_placed = listed(scope, filter, &mut values);
-    // The index drives (CROSS JOIN keeps it outside) and its rowid order is the page's order:
-    // no sort, and reading stops at the `limit`th listed match.
-    let placed = format!(
-        "SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid \
-         WHERE users_search MATCH ? AND {range} AND {listed_placed} \
-         ORDER BY users_search.rowid {way} LIMIT {limit}"
-    );
-    values.push(fts_phrase(term).into());
-    let listed_unplaced = listed(scope, filter, &mut values);
-    let after = match &mark {
-        Some((name, id)) => {
-            values.push(name.clone().into());
-            values.push((*id).into());
-            format!("AND (users.sort_name, users.id) {beyond} (?, ?)")
-        }
+    let past_mark = |b: &mut Binds| match &mark {
+        Some((name, id)) => format!(
+            "AND (users.sort_name, users.id) {beyond} ({}, {})",
+            b.bind(name.clone()),
+            b.bind(*id)
+        ),
         None => String::new(),
     };
+    let placed = match backend {
+        DbBackend::Postgres => {
+            // GiST reads by distance from the bound: beyond it, nearest first, is label order.
+            let matching = pg_match(&mut b, term);
+            let from = bound(&mut b);
+            let after = past_mark(&mut b);
+            let listed = listed(scope, filter, &mut b);
+            let near = bound(&mut b);
+            format!(
+                "SELECT users.* FROM users WHERE {matching} AND users.{col} {beyond} {from} \
+                 AND users.{col} < {end} {after} AND {listed} \
+                 ORDER BY users.{col} <-> {near} LIMIT {limit}"
+            )
+        }
+        _ => {
+            let phrase = b.bind(fts_phrase(term));
+            let from = bound(&mut b);
+            let after = past_mark(&mut b);
+            let listed = listed(scope, filter, &mut b);
+            // The index drives (CROSS JOIN keeps it outside) and its rowid order is the page's
+            // order: no sort, and reading stops at the `limit`th listed match.
+            format!(
+                "SELECT users.* FROM users_search CROSS JOIN users \
+                 ON users.rowid = users_search.rowid \
+                 WHERE users_search MATCH {phrase} AND users_search.rowid {beyond} {from} \
+                 AND users_search.rowid < {end} {after} AND {listed} \
+                 ORDER BY users_search.rowid {way} LIMIT {limit}"
+            )
+        }
+    };
+    let unplaced_matches = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT users.* FROM users WHERE users.{col} >= {end} AND {}",
+            pg_match(&mut b, term)
+        ),
+        _ => format!(
+            "SELECT users.* FROM users_search CROSS JOIN users \
+             ON users.rowid = users_search.rowid \
+             WHERE users_search MATCH {} AND users_search.rowid >= {end}",
+            b.bind(fts_phrase(term))
+        ),
+    };
+    let listed_unplaced = listed(scope, filter, &mut b);
+    let after = past_mark(&mut b);
     let unplaced = format!(
-        "SELECT users.* FROM users_search CROSS JOIN users ON users.rowid = users_search.rowid \
-         WHERE users_search MATCH ? AND users_search.rowid >= {CLEAN_END} AND {listed_unplaced} \
-         {after} ORDER BY users.sort_name {way}, users.id {way} LIMIT {limit}"
+        "{unplaced_matches} AND {listed_unplaced} {after} \
+         ORDER BY users.sort_name {way}, users.id {way} LIMIT {limit}"
     );
-    let sql = format!("SELECT * FROM ({placed}) UNION ALL SELECT * FROM ({unplaced})");
-    let mut rows = user::Model::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        values,
-    ))
-    .all(conn)
-    .await?;
+    let sql = format!("SELECT * FROM ({placed}) AS p UNION ALL SELECT * FROM ({unplaced}) AS u");
+    let mut rows = user::Model::find_by_statement(b.statement(sql))
+        .all(conn)
+        .await?;
     // The placed rows come in order, then the unplaced ones: merged.
     rows.sort_by(|a, b| {
         let ord = (&a.sort_name, a.id).cmp(&(&b.sort_name, b.id));
@@ -105,15 +175,29 @@ pub(super) async fn page<C: ConnectionTrait>(
     Ok(rows)
 }
 
+/// PostgreSQL: the term in the text the GiST index holds (which the index answers), and in the
+/// name or the email itself (so no match spans the two).
+fn pg_match(b: &mut Binds, term: &str) -> String {
+    let pattern = b.bind(contains_pattern(term));
+    let t = b.bind(term.to_string());
+    let within = if in_names_only(term) {
+        format!("strpos(users.sort_name, {t}) > 0")
+    } else {
+        format!("(strpos(users.sort_name, {t}) > 0 OR strpos(users.email_normalized, {t}) > 0)")
+    };
+    format!("{SEARCHED} LIKE {pattern} AND {within}")
+}
+
 /// What every statement here asks of a user besides the term: listed, of a shown status, in
-/// scope. Appends its values to `values`.
-fn listed(scope: Option<Uuid>, filter: &Filter, values: &mut Vec<Value>) -> String {
-    let marks = vec!["?"; filter.statuses.len()].join(", ");
-    values.extend(filter.statuses.iter().map(|s| Value::from(s.as_str())));
-    let mut sql = format!("users.purged_at IS NULL AND users.status IN ({marks})");
+/// scope.
+fn listed(scope: Option<Uuid>, filter: &Filter, b: &mut Binds) -> String {
+    let marks: Vec<String> = filter.statuses.iter().map(|s| b.bind(s.as_str())).collect();
+    let mut sql = format!(
+        "users.purged_at IS NULL AND users.status IN ({})",
+        marks.join(", ")
+    );
     if let Some(entity) = scope {
-        sql.push_str(" AND users.entity_id = ?");
-        values.push(entity.into());
+        sql.push_str(&format!(" AND users.entity_id = {}", b.bind(entity)));
     }
     sql
 }
@@ -134,18 +218,23 @@ struct Placed {
 /// triggers can place the next users there.
 const MIN_SPACING: i64 = 1 << 16;
 
-/// Places every user the triggers left unplaced (SQLite; nothing to do on PostgreSQL): for
-/// each, the smallest neighbourhood in name order whose placed bounds leave room is numbered
-/// evenly between them, in a short transaction of its own. Returns how many users moved.
+/// Places every user the triggers left unplaced: for each, the smallest neighbourhood in name
+/// order whose placed bounds leave room is numbered evenly between them, in a short
+/// transaction of its own. Returns how many users moved.
 pub async fn tidy(db: &crate::backend::Db) -> Result<u64, DbErr> {
-    if db.backend() != DbBackend::Sqlite {
-        return Ok(0);
-    }
+    let backend = db.backend();
     let mut moved = 0;
     // Asked of a reader first, so an idle pass never waits for the writer.
     while unplaced(db).await? > 0 {
         let txn = db.begin().await?;
-        let n = place_next(&txn).await?;
+        if backend == DbBackend::Postgres {
+            // Each placement by a trigger holds the lock too; taken in the order a writer of
+            // users takes them (the cache epoch's row first), so the two never wait on each other.
+            for sql in placement_locks() {
+                txn.execute_unprepared(&sql).await?;
+            }
+        }
+        let n = place_next(&txn, backend).await?;
         txn.commit().await?;
         if n == 0 {
             break;
@@ -155,13 +244,15 @@ pub async fn tidy(db: &crate::backend::Db) -> Result<u64, DbErr> {
     Ok(moved)
 }
 
-/// How many users are not placed yet (SQLite).
+/// How many users are not placed yet.
 pub async fn unplaced(db: &crate::backend::Db) -> Result<u64, DbErr> {
-    if db.backend() != DbBackend::Sqlite {
-        return Ok(0);
-    }
-    let sql = format!("SELECT count(*) AS r FROM users WHERE rowid >= {CLEAN_END}");
-    let row = RowidOnly::find_by_statement(Statement::from_string(DbBackend::Sqlite, sql))
+    let backend = db.backend();
+    let sql = format!(
+        "SELECT count(*) AS r FROM users WHERE {} >= {}",
+        label(backend),
+        clean_end(backend)
+    );
+    let row = RowidOnly::find_by_statement(Statement::from_string(backend, sql))
         .one(db.read())
         .await?;
     Ok(row.map_or(0, |row| row.r as u64))
@@ -174,32 +265,32 @@ async fn neighbours<C: ConnectionTrait>(
     placed_only: bool,
     limit: u64,
 ) -> Result<Vec<Placed>, DbErr> {
+    let backend = conn.get_database_backend();
+    let col = label(backend);
     let (cmp, way) = if before { ("<", "DESC") } else { (">", "ASC") };
     let placed = if placed_only {
-        format!("AND rowid < {CLEAN_END}")
+        format!("AND {col} < {}", clean_end(backend))
     } else {
         String::new()
     };
+    let mut b = Binds::new(backend);
     let sql = format!(
-        "SELECT rowid AS r, sort_name, id FROM users WHERE (sort_name, id) {cmp} (?, ?) {placed} \
-         ORDER BY sort_name {way}, id {way} LIMIT {limit}"
+        "SELECT {col} AS r, sort_name, id FROM users WHERE (sort_name, id) {cmp} ({}, {}) \
+         {placed} ORDER BY sort_name {way}, id {way} LIMIT {limit}",
+        b.bind(at.0),
+        b.bind(at.1)
     );
-    let values: [Value; 2] = [at.0.into(), at.1.into()];
-    Placed::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        values,
-    ))
-    .all(conn)
-    .await
+    Placed::find_by_statement(b.statement(sql)).all(conn).await
 }
 
-async fn place_next<C: ConnectionTrait>(txn: &C) -> Result<u64, DbErr> {
+async fn place_next<C: ConnectionTrait>(txn: &C, backend: DbBackend) -> Result<u64, DbErr> {
+    let col = label(backend);
+    let end = clean_end(backend);
     let first = format!(
-        "SELECT rowid AS r, sort_name, id FROM users WHERE rowid >= {CLEAN_END} \
-         ORDER BY rowid LIMIT 1"
+        "SELECT {col} AS r, sort_name, id FROM users WHERE {col} >= {end} \
+         ORDER BY {col} LIMIT 1"
     );
-    let Some(lost) = Placed::find_by_statement(Statement::from_string(DbBackend::Sqlite, first))
+    let Some(lost) = Placed::find_by_statement(Statement::from_string(backend, first))
         .one(txn)
         .await?
     else {
@@ -226,18 +317,45 @@ async fn place_next<C: ConnectionTrait>(txn: &C) -> Result<u64, DbErr> {
         };
         let hi = match neighbours(txn, (&tail.sort_name, tail.id), false, true, 1).await?[..] {
             [ref n] => n.r,
-            _ => CLEAN_END,
+            _ => end,
         };
         let spacing = (hi - lo) / (window.len() as i64 + 1);
         if spacing >= MIN_SPACING || (whole_start && whole_end && spacing >= 1) {
-            renumber(txn, &window, lo, spacing).await?;
+            match backend {
+                DbBackend::Postgres => relabel(txn, &window, lo, spacing).await?,
+                _ => renumber(txn, &window, lo, spacing).await?,
+            }
             return Ok(window.len() as u64);
         }
         reach *= 4;
     }
 }
 
-/// Gives `window` (consecutive users in name order) the rowids `lo + spacing`, `lo + 2 ×
+/// PostgreSQL: gives `window` (consecutive users in name order) the labels `lo + spacing`,
+/// `lo + 2 × spacing`, … (the GiST index follows the column; nothing else refers to it).
+async fn relabel<C: ConnectionTrait>(
+    txn: &C,
+    window: &[Placed],
+    lo: i64,
+    spacing: i64,
+) -> Result<(), DbErr> {
+    for (i, row) in window.iter().enumerate() {
+        let place = lo + (i as i64 + 1) * spacing;
+        if place == row.r {
+            continue;
+        }
+        let mut b = Binds::new(DbBackend::Postgres);
+        let sql = format!(
+            "UPDATE users SET name_label = {} WHERE id = {}",
+            b.bind(place),
+            b.bind(row.id)
+        );
+        txn.execute(b.statement(sql)).await?;
+    }
+    Ok(())
+}
+
+/// SQLite: gives `window` (consecutive users in name order) the rowids `lo + spacing`, `lo + 2 ×
 /// spacing`, …, keeping the search index in step: out of the index, through unplaced rowids
 /// (so no two users ever share one), to their places, back into the index.
 async fn renumber<C: ConnectionTrait>(

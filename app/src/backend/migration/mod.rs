@@ -13,6 +13,7 @@ mod m0008_search_sample;
 mod m0009_joined_name_trigrams;
 mod m0010_byte_order_text;
 pub(crate) mod m0011_name_order_rowids;
+pub(crate) mod m0012_name_order_labels;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_joined_name_trigrams::MIGRATION),
             Box::new(m0010_byte_order_text::MIGRATION),
             Box::new(m0011_name_order_rowids::Migration),
+            Box::new(m0012_name_order_labels::Migration),
         ]
     }
 }
