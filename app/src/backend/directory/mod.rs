@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    QuerySelect, QueryTrait, Select, TransactionTrait,
 };
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -147,7 +147,7 @@ pub struct Page {
 }
 
 /// `list` for `me`, asking for the scope first (reads outside a request: tests, benches).
-pub async fn list_as<C: ConnectionTrait>(
+pub async fn list_as<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     me: &Caller,
     filter: &Filter,
@@ -159,7 +159,7 @@ pub async fn list_as<C: ConnectionTrait>(
 
 /// One page of the directory, in the scope the caller was granted (`Caller::may_list` with
 /// `Action::ReadUsers`): the proof is the only way to say which entities a page may show.
-pub async fn list<C: ConnectionTrait>(
+pub async fn list<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     scope: &Authorized<Scope>,
     filter: &Filter,
