@@ -416,3 +416,25 @@ async fn existing_users_get_labels_on_upgrade_postgres() {
     listed_both_ways(&t, &operator, "example.test").await;
     t.finish().await;
 }
+
+/// PostgreSQL: a large load builds the name-order index after its rows instead of growing it
+/// row by row, and leaves it in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_load_leaves_the_name_order_index_built_postgres() {
+    let Some(t) = crate::support::postgres().await else {
+        return;
+    };
+    seed::seed_demo(&t.db, 10_000, Utc::now()).await.unwrap();
+    let indexed = scalar(
+        &t,
+        "SELECT count(*) FROM pg_indexes WHERE tablename = 'users' \
+         AND indexname = 'ix_users_name_order_search' AND indexdef LIKE '%siglen=''2024''%'",
+    )
+    .await;
+    assert_eq!(indexed, 1);
+    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
+    check_placement(&t).await;
+    let operator = acting_as(&t, DEMO_OPERATOR).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    t.finish().await;
+}
