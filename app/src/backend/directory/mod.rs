@@ -267,7 +267,7 @@ pub async fn list<C: ConnectionTrait + TransactionTrait>(
             merged.dedup_by_key(|u| u.id);
             merged.truncate(limit as usize + 1);
             Ok(merged)
-        } else if let (Search::Contains(term), Sort::Name) = (&search, filter.sort.by) {
+        } else if let Some(term) = in_name_order(&search, backend, filter.sort.by) {
             // A frequent term in name order: the search index yields its matches in that order
             // (m0011, m0012), so the page is its first `limit` listed matches. Within one
             // entity the entity's own rows are walked first: the index's matches are everyone's,
@@ -311,7 +311,9 @@ pub async fn list<C: ConnectionTrait + TransactionTrait>(
             .await?;
             if walked.len() as u64 > limit {
                 fetch_in_order(conn, walked).await
-            } else if backend == DbBackend::Postgres && filter.sort.by == Sort::Email {
+            } else if backend == DbBackend::Postgres
+                && matches!(filter.sort.by, Sort::Name | Sort::Email)
+            {
                 let mark = cursor.users.as_ref();
                 let ids = sorted_matches(conn, scope, filter, &search, mark, limit + 1).await?;
                 fetch_in_order(conn, ids).await
@@ -355,6 +357,21 @@ pub async fn list<C: ConnectionTrait + TransactionTrait>(
         next,
         offset: cursor.shown,
     })
+}
+
+/// The term of a search whose page an index reads in name order (`name_order`), when it is one.
+/// Not on PostgreSQL for a term with a space: `pg_trgm` keeps no trigram across a space, so the
+/// name-order index knows "e ka" by few and common trigrams and reads most of itself before its
+/// page is full (seconds); the names without their spaces (m0009) answer it instead.
+fn in_name_order(search: &Search, backend: DbBackend, sort: Sort) -> Option<&str> {
+    match (search, sort) {
+        (Search::Contains(term), Sort::Name)
+            if backend == DbBackend::Sqlite || !in_names_only(term) =>
+        {
+            Some(term)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
