@@ -2,13 +2,13 @@
 //! of the labels that make that possible: SQLite's rowids (migration m0011), PostgreSQL's
 //! `name_label` column and its GiST index (m0012).
 //!
-//! Every placed user's label (below `clean_end`: 2^62 on SQLite, 2^52 on PostgreSQL) rises with `(sort_name, id)`, and the index
-//! reads matches in label order (FTS5 in rowid order; GiST by distance from the cursor's label),
-//! so it yields a term's matches in the order the directory shows them and the page stops at
-//! its `limit`th match, however many there are and wherever they sit in the order. Users the
-//! triggers could not place (their neighbours left no room) have labels from there up;
-//! they are read apart, sorted, and merged in, so the answer is exact whatever their number,
-//! and `tidy` places them in the background.
+//! Every placed user's label (below `clean_end`: 2^62 on SQLite, 2^52 on PostgreSQL) rises with
+//! `(sort_name, id)`, and the index reads matches in label order (FTS5 in rowid order; GiST by
+//! distance from the cursor's label), so it yields a term's matches in the order the directory
+//! shows them and the page stops at its `limit`th match, however many there are and wherever
+//! they sit in the order. Users the triggers could not place (their neighbours left no room)
+//! have labels from there up; they are read apart, sorted, and merged in, so the answer is
+//! exact whatever their number, and `tidy` places them in the background.
 
 use super::*;
 use crate::backend::migration::m0011_name_order_rowids::CLEAN_END;
