@@ -147,7 +147,14 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.write, None).await
+        Migrator::up(&self.write, None).await?;
+        if self.backend == DbBackend::Postgres {
+            // A bulk load drops the name-order index and builds it after its rows
+            // (`seed::bulk_users`); had that process died in between, it is built here.
+            use super::migration::m0012_name_order_labels::name_order_index;
+            self.write.execute_unprepared(&name_order_index()).await?;
+        }
+        Ok(())
     }
 
     /// True when the database answers.

@@ -346,10 +346,19 @@ pub async fn bulk_users(
     }
     .await;
     // Built again whether or not the load went through: a search without it reads every match.
-    if rebuild {
-        db.writer().execute_unprepared(&name_order_index()).await?;
-    }
-    loaded
+    // (Should this process die first, `Db::migrate` builds it at the next start.)
+    let rebuilt = match rebuild {
+        true => db
+            .writer()
+            .execute_unprepared(&name_order_index())
+            .await
+            .map(drop),
+        false => Ok(()),
+    };
+    // The load's own error first: it is why the rebuild would have failed too.
+    loaded?;
+    rebuilt?;
+    Ok(())
 }
 
 fn generated_user(

@@ -424,7 +424,16 @@ async fn a_large_load_leaves_the_name_order_index_built_postgres() {
     let Some(t) = crate::support::postgres().await else {
         return;
     };
+    let index_oid = "SELECT coalesce(max(oid::bigint), 0) FROM pg_class \
+                     WHERE relname = 'ix_users_name_order_search'";
+    let created = scalar(&t, index_oid).await;
+    assert!(created > 0, "m0012 creates the index");
     seed::seed_demo(&t.db, 10_000, Utc::now()).await.unwrap();
+    assert_ne!(
+        scalar(&t, index_oid).await,
+        created,
+        "built again after the load"
+    );
     let indexed = scalar(
         &t,
         "SELECT count(*) FROM pg_indexes WHERE tablename = 'users' \

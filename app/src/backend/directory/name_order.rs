@@ -172,12 +172,23 @@ pub(super) async fn page<C: ConnectionTrait + TransactionTrait>(
             // from the GiST index as a bitmap and sort them (25,000 for "mil": 50–100 ms) than
             // read them in order and stop at the page's last (under a millisecond).
             let txn = conn.begin().await?;
-            txn.execute_unprepared("SET LOCAL enable_bitmapscan = off")
-                .await?;
+            let before = Setting::find_by_statement(Statement::from_string(
+                backend,
+                "SELECT current_setting('enable_bitmapscan') AS v, \
+                 set_config('enable_bitmapscan', 'off', true) AS off",
+            ))
+            .one(&txn)
+            .await?
+            .map_or_else(|| "on".to_string(), |s| s.v);
             let rows = user::Model::find_by_statement(statement).all(&txn).await?;
-            // Inside a caller's transaction this was a savepoint, whose setting would outlive it.
-            txn.execute_unprepared("SET LOCAL enable_bitmapscan TO DEFAULT")
-                .await?;
+            // Inside a caller's transaction this was a savepoint, whose setting would outlive
+            // it: the caller's own value back.
+            let mut restore = Binds::new(backend);
+            let sql = format!(
+                "SELECT set_config('enable_bitmapscan', {}, true)",
+                restore.bind(before)
+            );
+            txn.execute(restore.statement(sql)).await?;
             txn.commit().await?;
             rows
         }
@@ -221,6 +232,11 @@ fn listed(scope: Option<Uuid>, filter: &Filter, b: &mut Binds) -> String {
         sql.push_str(&format!(" AND users.entity_id = {}", b.bind(entity)));
     }
     sql
+}
+
+#[derive(FromQueryResult)]
+struct Setting {
+    v: String,
 }
 
 #[derive(FromQueryResult)]
