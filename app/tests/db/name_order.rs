@@ -447,3 +447,42 @@ async fn a_large_load_leaves_the_name_order_index_built_postgres() {
     listed_both_ways(&t, &operator, "example.test").await;
     t.finish().await;
 }
+
+/// PostgreSQL: writers on several connections placing users at once, with `tidy` running
+/// beside them, leave every placed label in name order and everyone listed exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_and_tidy_keep_the_order_postgres() {
+    let Some(t) = crate::support::postgres().await else {
+        return;
+    };
+    seed::seed_demo(&t.db, 0, Utc::now()).await.unwrap();
+    let northwind = entity_id(&t, "northwind").await;
+    // Four writers, each a sorted run into the same part of the order (so they leave users
+    // unplaced and contend for the same neighbours), sampled so the term is frequent.
+    let writer = |w: usize| {
+        let t = &t;
+        async move {
+            for i in 0..60 {
+                let name = format!("Zed Writer {i:03} {w}");
+                let email = format!("zed.{i:03}.{w}@example.test");
+                crate::directory_frequent::add_user_with_id(t, true, northwind, &name, &email)
+                    .await;
+            }
+        }
+    };
+    let tidying = async {
+        for _ in 0..20 {
+            name_order::tidy(&t.db).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::join!(writer(0), writer(1), writer(2), writer(3), tidying);
+    check_placement(&t).await;
+    let operator = acting_as(&t, DEMO_OPERATOR).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    name_order::tidy(&t.db).await.unwrap();
+    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
+    check_placement(&t).await;
+    listed_both_ways(&t, &operator, "example.test").await;
+    t.finish().await;
+}
