@@ -118,6 +118,13 @@ async fn listed_both_ways(t: &TestDb, me: &app::backend::Caller, term: &str) {
     }
 }
 
+/// Nobody is left unplaced, the labels are in order, and a frequent term lists everyone exactly.
+async fn all_placed_and_listed(t: &TestDb, me: &app::backend::Caller) {
+    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
+    check_placement(t).await;
+    listed_both_ways(t, me, "example.test").await;
+}
+
 db_test!(unplaced_users_are_listed_in_order_until_tidied);
 
 async fn unplaced_users_are_listed_in_order_until_tidied(t: &TestDb) {
@@ -374,9 +381,7 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
     )
     .await;
     t.db.migrate().await.unwrap();
-    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
+    all_placed_and_listed(&t, &operator).await;
     t.finish().await;
 }
 
@@ -481,8 +486,6 @@ async fn concurrent_writers_and_tidy_keep_the_order_postgres() {
     let operator = acting_as(&t, DEMO_OPERATOR).await;
     listed_both_ways(&t, &operator, "example.test").await;
     name_order::tidy(&t.db).await.unwrap();
-    assert_eq!(name_order::unplaced(&t.db).await.unwrap(), 0);
-    check_placement(&t).await;
-    listed_both_ways(&t, &operator, "example.test").await;
+    all_placed_and_listed(&t, &operator).await;
     t.finish().await;
 }
