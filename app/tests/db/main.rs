@@ -14,6 +14,7 @@ mod invitation_support;
 mod invitations;
 mod mail;
 mod name_order;
+mod name_order_upkeep;
 mod schema;
 mod sessions;
 mod sign_in;
