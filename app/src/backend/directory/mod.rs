@@ -9,11 +9,11 @@
 //! index on SQLite and `pg_trgm` on PostgreSQL when selective. A frequent term in name order is
 //! read from an index in name order (SQLite: the FTS5 index in rowid order, m0011; PostgreSQL:
 //! a GiST index on a label column, m0012; `name_order`), so its page stops at the 51st match
-//! wherever the matches sit; otherwise a
-//! frequent term walks a window of the sort order checking each row (a term found in most rows
-//! finds its first 50 rows at once that way) and only falls back to sorting every match when
-//! the window holds too few. SQLite tells selective and frequent apart by counting the term in
-//! its FTS5 index, PostgreSQL in a fixed sample of one user in 256 (m0008).
+//! wherever the matches sit; otherwise a frequent term walks a window of the sort order
+//! checking each row (a term found in most rows finds its first 50 rows at once that way) and
+//! only falls back to sorting every match when the window holds too few. SQLite tells selective
+//! and frequent apart by counting the term in its FTS5 index, PostgreSQL in a fixed sample of
+//! one user in 256 (m0008).
 
 use super::access::{Authorized, Scope};
 use super::entity::{entity, invitation, invitation_role, user, user_role};
