@@ -52,7 +52,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await hydrated(page);
       await expectAccessible(page, 'a user page');
 
-      for (const path of ['/invitations', '/mailbox', '/account']) {
+      for (const path of ['/invitations', '/entities', '/mailbox', '/account']) {
         await page.goto(path);
         await hydrated(page);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
@@ -63,6 +63,11 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.getByRole('button', { name: 'Invite User' }).click();
       await expect(page.getByRole('dialog', { name: 'Invite User' })).toBeVisible();
       await expectAccessible(page, 'Invite User dialog');
+      await page.goto('/entities');
+      await hydrated(page);
+      await page.getByRole('button', { name: 'New entity' }).click();
+      await expect(page.getByRole('dialog', { name: 'New entity' })).toBeVisible();
+      await expectAccessible(page, 'New entity dialog');
     });
 
     test('a member sees the no-access page', async ({ browser }) => {

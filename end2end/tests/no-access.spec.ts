@@ -4,7 +4,7 @@ import { hydrated } from '../fixtures/usher';
 
 test('a member opening an admin page gets a plain "no access" page, without admin controls', async ({ browser }) => {
   const page = await signedInBrowser(browser, 'trader@northwind.test');
-  for (const path of ['/users', '/invitations', '/mailbox']) {
+  for (const path of ['/users', '/invitations', '/mailbox', '/entities']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await hydrated(page);
@@ -18,9 +18,12 @@ test('a member opening an admin page gets a plain "no access" page, without admi
   await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
 });
 
-test('an entity admin opening the Mailbox gets the same', async ({ browser }) => {
+test('an entity admin opening the Mailbox or Entities gets the same', async ({ browser }) => {
   const page = await signedInBrowser(browser, 'admin@northwind.test');
-  const response = await page.goto('/mailbox');
-  expect(response?.status()).toBe(403);
-  await expect(page.getByRole('heading', { name: 'No access' })).toBeVisible();
+  for (const path of ['/mailbox', '/entities']) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(403);
+    await expect(page.getByRole('heading', { name: 'No access' })).toBeVisible();
+  }
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Entities' })).toHaveCount(0);
 });

@@ -92,6 +92,7 @@ struct Target {
     /// An accepted invitation: Revoke, Resend and Delete all refuse it after authorising.
     accepted_invitation: Uuid,
     mail: Uuid,
+    operator_entity: Uuid,
 }
 
 /// The request for `name` aimed at `t`. Each is either harmless or refused by the lifecycle
@@ -137,6 +138,13 @@ fn call(name: &str, t: &Target) -> Body {
         } })),
         "reset_user_password" => Form(format!("id={}&version={stale}", t.user)),
         "purge_user" => Json(json!({ "id": t.user, "typed_email": "" })),
+        "list_entities" => Form(String::new()),
+        "create_entity" => Json(json!({ "name": "", "slug": "" })),
+        "rename_entity" => Json(json!({ "id": t.entity, "name": "" })),
+        // Not suspended: refused by its state once authorised.
+        "resume_entity" => Json(json!({ "id": t.entity })),
+        // The operator entity cannot be suspended: refused once authorised, so nothing ends.
+        "suspend_entity" => Json(json!({ "id": t.operator_entity })),
         "bulk_change_status" => Json(json!({
             "action": "deactivate", "users": [{ "id": t.user, "status": "deleted" }]
         })),
@@ -179,6 +187,11 @@ const RULES: &[(&str, Rule)] = &[
     ("purge_user", Rule::Operator),
     ("mailbox", Rule::Operator),
     ("mail_message", Rule::Operator),
+    ("list_entities", Rule::Operator),
+    ("create_entity", Rule::Operator),
+    ("rename_entity", Rule::Operator),
+    ("suspend_entity", Rule::Operator),
+    ("resume_entity", Rule::Operator),
 ];
 
 async fn target(db: &Db, slug: &'static str) -> Target {
@@ -237,7 +250,13 @@ async fn target(db: &Db, slug: &'static str) -> Target {
         .await
         .unwrap()
         .unwrap();
+    let operator_entity = app::backend::entities::find_by_slug(db.read(), "operators")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     Target {
+        operator_entity,
         entity: entity.id,
         slug,
         user: user.id,

@@ -19,6 +19,8 @@ pub struct Me {
     pub can_manage_users: bool,
     /// Operators on a development install (mail written to files) get the Mailbox page.
     pub mailbox: bool,
+    /// May use the Entities page (operators with `Entities.Manage`).
+    pub can_manage_entities: bool,
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
@@ -75,6 +77,7 @@ impl Me {
             can_invite: s.has(Permission::InvitationsSend),
             can_manage_users: s.has(Permission::UsersManage),
             mailbox: s.is_operator() && state.outbox.keeps_files(),
+            can_manage_entities: s.is_operator() && s.has(Permission::EntitiesManage),
             id: s.user.id,
             name: s.user.name.clone(),
             email: s.user.email.clone(),

@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;
 pub mod directory;
+pub mod entities;
 pub mod error;
 pub mod invitations;
 pub mod mailbox;

@@ -131,6 +131,21 @@ impl Caller {
         })
     }
 
+    /// An entity the caller may manage (operators), read on `conn`; to anyone else another
+    /// entity reads as not found and their own as forbidden.
+    pub async fn may_entity<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: Uuid,
+    ) -> Result<Authorized<entity::Model>, ServiceError> {
+        authorize(&self.actor, Action::ManageEntities, Some(EntityId(id)))?;
+        let entity = entity::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        self.may_in(Action::ManageEntities, entity)
+    }
+
     /// Whether the caller may be told that a user of `entity` exists: to anyone but an
     /// operator, another entity's users do not (an invitation to such an address answers as
     /// for a fresh one).

@@ -4,7 +4,7 @@
 use super::audit::{self, AuditActor, AuditContext, Change, RequestMeta};
 use super::entity::{session, user};
 use super::error::ServiceError;
-use super::{sessions, users, AppState};
+use super::{entities, sessions, users, AppState};
 use crate::domain::{Email, UserStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -57,8 +57,16 @@ pub async fn sign_in(
         .map_err(|_| ServiceError::RateLimited {
             retry_after_secs: 1,
         })?;
+    // A suspended entity's people get the answer of a wrong password: nothing tells a
+    // stranger which accounts exist, or that their organisation was suspended.
+    let suspended = match &found {
+        Some(user) if password_ok => {
+            entities::is_suspended(state.db.read(), user.entity_id).await?
+        }
+        _ => false,
+    };
     let user = match found {
-        Some(user) if password_ok && may_sign_in(&user) => user,
+        Some(user) if password_ok && may_sign_in(&user) && !suspended => user,
         _ => {
             state.limiter.record_failure(&account, ip, now);
             return Err(ServiceError::BadCredentials);

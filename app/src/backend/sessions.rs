@@ -6,7 +6,7 @@ use super::config::Config;
 use super::entity::{entity, session, user};
 use super::error::ServiceError;
 use super::secrets::{hash_token, new_token};
-use super::{roles, Db};
+use super::{entities, roles, Db};
 use crate::domain::UserStatus;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
@@ -144,6 +144,11 @@ async fn read_session(
     else {
         return Ok(None);
     };
+    // A suspended entity's sessions were ended when it was suspended; one made by a sign-in
+    // that raced the suspension ends here, at its first use.
+    if entities::is_suspended(db.read(), entity.id).await? {
+        return Ok(None);
+    }
     let roles = roles::roles_of(db.read(), user.id).await?;
     if now - session.last_seen_at > TOUCH_EVERY {
         session::Entity::update_many()

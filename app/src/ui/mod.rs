@@ -18,6 +18,7 @@ use leptos_router::{path, SsrMode};
 use pages::{
     accept_invitation::AcceptInvitationPage,
     account::AccountPage,
+    entities::EntitiesPage,
     home::HomePage,
     invitations::InvitationsPage,
     mailbox::MailboxPage,
@@ -136,6 +137,16 @@ pub fn App() -> impl IntoView {
                             view! {
                                 <Allowed access=PageAccess::Inviters>
                                     <InvitationsPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("entities")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Entities>
+                                    <EntitiesPage />
                                 </Allowed>
                             }
                         }

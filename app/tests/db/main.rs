@@ -8,6 +8,7 @@ mod caches;
 mod directory;
 mod directory_frequent;
 mod directory_search;
+mod entities;
 mod invitation_listing;
 mod invitation_races;
 mod invitation_support;

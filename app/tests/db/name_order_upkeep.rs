@@ -6,8 +6,8 @@ use crate::name_order::{all_placed_and_listed, check_placement, listed_both_ways
 use crate::support::prelude::*;
 use app::backend::directory::name_order;
 
-/// Migrations to undo to be before m0011: m0012 (PostgreSQL's, nothing on SQLite) and m0011.
-const UNDO_M0011: u32 = 2;
+/// Migrations to undo to be before m0011: m0013, m0012 (PostgreSQL's, nothing on SQLite) and m0011.
+const UNDO_M0011: u32 = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
@@ -75,8 +75,8 @@ async fn existing_users_get_labels_on_upgrade_postgres() {
     };
     seed::seed_demo(&t.db, 0, Utc::now()).await.unwrap();
     let northwind = entity_id(&t, "northwind").await;
-    Migrator::down(t.db.writer(), Some(1)).await.unwrap();
-    // Written in no particular order, all in the search sample (so the term is frequent).
+    Migrator::down(t.db.writer(), Some(2)).await.unwrap(); // m0013, m0012
+                                                           // Written in no particular order, all in the search sample (so the term is frequent).
     for i in 0..300 {
         let n = (i * 7919) % 300;
         let name = format!("Person {n:03} Before");

@@ -5,6 +5,7 @@ pub mod audit_event;
 // The `entities` table: customer organisations and the operator entity.
 #[allow(clippy::module_inception)]
 pub mod entity;
+pub mod entity_suspension;
 pub mod invitation;
 pub mod invitation_role;
 pub mod one_time_token;

@@ -152,6 +152,14 @@ pub async fn accept(
         let problem = problem_now(state, &form.token, now, LinkProblem::AccountExists).await?;
         return Err(link_error(problem));
     }
+    // Nobody of a suspended entity may sign in, so nobody joins one either (the invitation
+    // stays pending and works again once the entity is resumed).
+    if crate::backend::entities::is_suspended(state.db.read(), inv.entity_id).await? {
+        return Err(ServiceError::Conflict(
+            "This organisation's access to Usher is suspended, so the invitation cannot be accepted now. Ask the person who invited you."
+                .into(),
+        ));
+    }
     let mut errors = FieldErrors::new();
     let name = errors.check("name", PersonName::parse(&form.name));
     let password = errors.check(

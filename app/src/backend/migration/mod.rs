@@ -14,6 +14,7 @@ mod m0009_joined_name_trigrams;
 mod m0010_byte_order_text;
 pub(crate) mod m0011_name_order_rowids;
 pub(crate) mod m0012_name_order_labels;
+mod m0013_entity_suspension;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_byte_order_text::MIGRATION),
             Box::new(m0011_name_order_rowids::Migration),
             Box::new(m0012_name_order_labels::Migration),
+            Box::new(m0013_entity_suspension::Migration),
         ]
     }
 }

@@ -14,6 +14,8 @@ pub enum PageAccess {
     Inviters,
     /// The development Mailbox: operators, when mail goes to files.
     Mailbox,
+    /// The Entities page: operators.
+    Entities,
 }
 
 impl PageAccess {
@@ -22,17 +24,19 @@ impl PageAccess {
             Self::Admins => me.is_admin,
             Self::Inviters => me.can_invite,
             Self::Mailbox => me.mailbox,
+            Self::Entities => me.can_manage_entities,
         }
     }
 }
 
 /// The restricted pages, as the route table writes their paths; the server answers 403 for
 /// them to anyone they do not allow (the page itself then says "No access").
-pub const RESTRICTED_PAGES: [(&str, PageAccess); 4] = [
+pub const RESTRICTED_PAGES: [(&str, PageAccess); 5] = [
     ("/users", PageAccess::Admins),
     ("/users/:id", PageAccess::Admins),
     ("/invitations", PageAccess::Inviters),
     ("/mailbox", PageAccess::Mailbox),
+    ("/entities", PageAccess::Entities),
 ];
 
 #[component]

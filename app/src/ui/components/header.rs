@@ -35,6 +35,8 @@ pub fn Header(me: Me) -> impl IntoView {
                     .then(|| view! { <A href="/users">"Users"</A> })}
                 {(me.can_invite && !me.must_change_password)
                     .then(|| view! { <A href="/invitations">"Invitations"</A> })}
+                {(me.can_manage_entities && !me.must_change_password)
+                    .then(|| view! { <A href="/entities">"Entities"</A> })}
                 {(me.mailbox && !me.must_change_password)
                     .then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
                 <A href="/account">"My account"</A>

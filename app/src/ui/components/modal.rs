@@ -19,6 +19,16 @@ pub fn Modal(title: &'static str, on_close: Callback<()>, children: Children) ->
                     let _ = focused.set_attribute(OPENER, "");
                 }
                 let _ = dialog.show_modal();
+                // The browser would focus the first control, the Close button; a form starts
+                // at its first field instead.
+                let first_field = dialog
+                    .query_selector(FIELDS)
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+                if let Some(field) = first_field {
+                    let _ = field.focus();
+                }
             }
         }
     });
@@ -98,6 +108,10 @@ pub fn Modal(title: &'static str, on_close: Callback<()>, children: Children) ->
         </dialog>
     }
 }
+
+/// What a dialog's first field can be.
+const FIELDS: &str =
+    "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])";
 
 /// The attribute that marks the element to give the focus back to.
 const OPENER: &str = "data-dialog-opener";

@@ -1,10 +1,22 @@
+//! Entities: the customer organisations and the one operator entity. Operators list them with
+//! their counts and create, rename, suspend and resume them (`manage`); the demo seeder and
+//! `create-admin` make them with `create`.
+
+mod manage;
+mod summary;
+
+pub use manage::{add, rename, resume, suspend, EntityForm, NAME_MAX, SLUG_MAX};
+pub use summary::{is_suspended, list, Summary, UserCounts};
+
 use super::audit::{self, AuditContext, Change};
 use super::entity::entity;
+use super::events::AdminEvent;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
+/// Makes an entity, with its audit row, in the caller's transaction.
 pub async fn create<C: ConnectionTrait>(
     conn: &C,
     name: &str,
@@ -13,6 +25,20 @@ pub async fn create<C: ConnectionTrait>(
     ctx: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<entity::Model, DbErr> {
+    create_announced(conn, name, slug, is_operator, ctx, now)
+        .await
+        .map(|(model, _)| model)
+}
+
+/// `create`, with the event that announces it once committed.
+async fn create_announced<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    slug: &str,
+    is_operator: bool,
+    ctx: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<(entity::Model, AdminEvent), DbErr> {
     let model = entity::Model {
         id: Uuid::now_v7(),
         name: name.to_string(),
@@ -38,8 +64,8 @@ pub async fn create<C: ConnectionTrait>(
         before: None,
         after: Some(json!({ "name": name, "slug": slug, "is_operator": is_operator })),
     };
-    audit::record(conn, ctx, change, now).await?;
-    Ok(model)
+    let event = audit::record(conn, ctx, change, now).await?;
+    Ok((model, event))
 }
 
 pub async fn find_by_slug<C: ConnectionTrait>(

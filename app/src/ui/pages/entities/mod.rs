@@ -1,0 +1,224 @@
+//! Entities (operators): every organisation with its people by status, pending invitations and
+//! admins; New entity, Rename, Suspend (asks first) and Resume. Each name leads to the entity's
+//! users, each count of invitations to its pending invitations, both filtered.
+
+mod dialogs;
+
+use crate::api::entities::{list_entities, resume_entity, suspend_entity, EntityRow};
+use crate::ui::components::confirm::ConfirmButton;
+use crate::ui::components::modal::StatusBadge;
+use crate::ui::pages::{
+    counted, error_notice, go_to_sign_in_if_ended, thousands, Notice, NoticeLine,
+};
+use dialogs::{NewEntityDialog, RenameDialog};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+/// "12 active · 3 pending · 1 deleted": the statuses someone is in, or "No users".
+fn people(row: &EntityRow) -> String {
+    let parts: Vec<String> = [
+        (row.active, "active"),
+        (row.pending, "pending"),
+        (row.inactive, "inactive"),
+        (row.deleted, "deleted"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, status)| format!("{} {status}", thousands(n)))
+    .collect();
+    if parts.is_empty() {
+        "No users".to_string()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// What Suspend asks before it acts.
+fn suspend_question(row: &EntityRow) -> String {
+    let signed_in = row.active + row.pending;
+    format!(
+        "Suspend {}? Its {} cannot sign in until it is resumed, and anyone signed in now is signed out at once. Nothing is deleted.",
+        row.name,
+        counted(signed_in as usize, "active user", "active users"),
+    )
+}
+
+#[component]
+pub fn EntitiesPage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| list_entities());
+    let notice = RwSignal::new(None::<Notice>);
+    let failure = RwSignal::new(None::<String>);
+    let creating = RwSignal::new(false);
+    let renaming = RwSignal::new(None::<EntityRow>);
+    let busy = RwSignal::new(None::<Uuid>);
+    let done = Callback::new(move |message: String| {
+        failure.set(None);
+        notice.set(Some(Notice::from(message)));
+        list.refetch();
+    });
+    let act = move |id: Uuid, suspend: bool| {
+        busy.set(Some(id));
+        spawn_local(async move {
+            let answer = if suspend {
+                suspend_entity(id).await
+            } else {
+                resume_entity(id).await
+            };
+            busy.set(None);
+            match answer {
+                Ok(message) => done.run(message),
+                Err(error) => {
+                    go_to_sign_in_if_ended(&error);
+                    notice.set(None);
+                    failure.set(Some(error.to_string()));
+                    list.refetch();
+                }
+            }
+        });
+    };
+    view! {
+        <Title text="Entities" />
+        <div class="page-head">
+            <h1>"Entities"</h1>
+            <button type="button" class="button primary" on:click=move |_| creating.set(true)>
+                "New entity"
+            </button>
+        </div>
+        <NoticeLine notice />
+        <p class="notice error" role="alert" hidden=move || failure.with(Option::is_none)>
+            {move || failure.get()}
+        </p>
+        <Transition fallback=|| {
+            view! { <p class="page-loading">"Loading entities…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let rows = match list.await {
+                    Ok(rows) => rows,
+                    Err(error) => return error_notice(&error),
+                };
+                view! {
+                    <p class="muted table-count">{counted(rows.len(), "entity", "entities")}</p>
+                    <div class="table-wrap card flush">
+                        <table class="table entities">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Slug"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Users"</th>
+                                    <th scope="col">"Pending invitations"</th>
+                                    <th scope="col">"Admins"</th>
+                                    <th scope="col">
+                                        <span class="visually-hidden">"Actions"</span>
+                                    </th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows
+                                    .into_iter()
+                                    .map(|row| entity_row(row, busy, renaming, act))
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            })}
+        </Transition>
+        <Show when=move || creating.get()>
+            <NewEntityDialog on_close=Callback::new(move |_| creating.set(false)) on_done=done />
+        </Show>
+        {move || {
+            renaming
+                .get()
+                .map(|row| {
+                    view! {
+                        <RenameDialog
+                            id=row.id
+                            current=row.name
+                            on_close=Callback::new(move |_| renaming.set(None))
+                            on_done=done
+                        />
+                    }
+                })
+        }}
+    }
+}
+
+fn entity_row(
+    row: EntityRow,
+    busy: RwSignal<Option<Uuid>>,
+    renaming: RwSignal<Option<EntityRow>>,
+    act: impl Fn(Uuid, bool) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = row.id;
+    let pending = Signal::derive(move || busy.get() == Some(id));
+    let suspended = !row.suspended.is_empty();
+    let status = if suspended { "suspended" } else { "active" };
+    let users_href = format!("/users?entity={id}");
+    let invitations_href = format!("/invitations?entity={id}&status=pending");
+    let for_rename = row.clone();
+    let question = suspend_question(&row);
+    view! {
+        <tr data-slug=row.slug.clone()>
+            <td data-label="Name" class="strong">
+                <a href=users_href.clone()>{row.name.clone()}</a>
+                {row.is_operator.then(|| view! { <span class="chip">"Operators"</span> })}
+            </td>
+            <td data-label="Slug">
+                <code>{row.slug.clone()}</code>
+            </td>
+            <td data-label="Status" title=row.suspended.clone()>
+                <StatusBadge status=status.to_string() />
+            </td>
+            <td data-label="Users">
+                <a href=users_href>{people(&row)}</a>
+            </td>
+            <td data-label="Pending invitations">
+                <a href=invitations_href>{thousands(row.pending_invitations)}</a>
+            </td>
+            <td data-label="Admins">{thousands(row.admins)}</td>
+            <td class="actions">
+                <div class="row-actions">
+                    <button
+                        type="button"
+                        class="button small"
+                        on:click=move |_| renaming.set(Some(for_rename.clone()))
+                    >
+                        "Rename"
+                    </button>
+                    {match (row.is_operator, suspended) {
+                        (true, _) => ().into_any(),
+                        (false, true) => {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button small"
+                                    disabled=move || pending.get()
+                                    on:click=move |_| act(id, false)
+                                >
+                                    "Resume"
+                                </button>
+                            }
+                                .into_any()
+                        }
+                        (false, false) => {
+                            view! {
+                                <ConfirmButton
+                                    label="Suspend"
+                                    question
+                                    confirm_label="Suspend"
+                                    on_confirm=Callback::new(move |_| act(id, true))
+                                    pending
+                                />
+                            }
+                                .into_any()
+                        }
+                    }}
+                </div>
+            </td>
+        </tr>
+    }
+}
