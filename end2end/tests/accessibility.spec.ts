@@ -52,7 +52,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await hydrated(page);
       await expectAccessible(page, 'a user page');
 
-      for (const path of ['/invitations', '/entities', '/mailbox', '/account']) {
+      for (const path of ['/invitations', '/entities', '/audit', '/mailbox', '/account']) {
         await page.goto(path);
         await hydrated(page);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();

@@ -4,7 +4,7 @@ import { hydrated } from '../fixtures/usher';
 
 test('a member opening an admin page gets a plain "no access" page, without admin controls', async ({ browser }) => {
   const page = await signedInBrowser(browser, 'trader@northwind.test');
-  for (const path of ['/users', '/invitations', '/mailbox', '/entities']) {
+  for (const path of ['/users', '/invitations', '/mailbox', '/entities', '/audit']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await hydrated(page);

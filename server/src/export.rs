@@ -1,9 +1,13 @@
-//! CSV export of the User Directory: exactly the rows the current filter shows (search, statuses,
-//! entity, sort), every page of them, streamed as they are read so a million rows start at once
-//! and never sit in memory together.
+//! CSV exports: the User Directory (exactly the rows the current filter shows: search, statuses,
+//! entity, sort) and the audit log (exactly the events its filter shows), every page of them,
+//! streamed as they are read so a million rows start at once and never sit in memory together.
 
+use app::api::audit::{filter_of, render, AuditQuery};
 use app::api::directory::parse_statuses;
+use app::backend::audit_log;
 use app::backend::directory::{self, display_name, Filter, Item, Order, Row};
+use app::backend::entity::audit_event;
+use app::backend::invitations::listing::Cursor;
 use app::backend::{caller, AppState, Caller, ServiceError};
 use app::domain::{Action, UserStatus};
 use axum::body::{Body, Bytes};
@@ -146,42 +150,59 @@ pub async fn users_csv(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let header_line = "Name,Email,Entity,Roles,Status,Last sign-in,Created\r\n".to_string();
-    let mut first_chunk = header_line;
+    let mut first_chunk = "Name,Email,Entity,Roles,Status,Last sign-in,Created\r\n".to_string();
     for row in &first.rows {
         first_chunk.push_str(&line(row));
     }
-    let start = (Some(Bytes::from(first_chunk)), first.next, filter);
-    // The slot is held for as long as the stream lives, and given back when it ends or the
-    // browser goes away.
+    let more = move |cursor| {
+        let (state, scope, mut filter) = (state.clone(), scope.clone(), filter.clone());
+        async move {
+            filter.after = Some(cursor);
+            let page = directory::list(state.db.read(), &scope, &filter, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((page.rows.iter().map(line).collect(), page.next))
+        }
+    };
+    let name = format!("usher-users-{}.csv", now.format("%Y-%m-%d"));
+    csv_response(name, first_chunk, first.next, slot, more)
+}
+
+/// A CSV download that starts with `first` and goes on with what `more` reads after each cursor,
+/// streamed as it is read. The export slot is held for as long as the stream lives, and given
+/// back when it ends or the browser goes away.
+fn csv_response<C, F, Fut>(
+    name: String,
+    first: String,
+    next: Option<C>,
+    slot: tokio::sync::SemaphorePermit<'static>,
+    more: F,
+) -> Response
+where
+    C: Send + 'static,
+    F: Fn(C) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(String, Option<C>), String>> + Send + 'static,
+{
     let slot = std::sync::Arc::new(slot);
     // Fused: a compressing body polls once more after the end, which a bare `unfold` answers
     // with a panic (the download arrived empty in every browser, which all ask for gzip or br).
-    let stream = futures_util::stream::unfold(start, move |(ready, after, mut filter)| {
-        let (state, scope, _slot) = (state.clone(), scope.clone(), slot.clone());
+    let start = (Some(Bytes::from(first)), next);
+    let stream = futures_util::stream::unfold(start, move |(ready, after)| {
+        let (more, _slot) = (more.clone(), slot.clone());
         async move {
             if let Some(chunk) = ready {
-                return Some((Ok::<Bytes, std::io::Error>(chunk), (None, after, filter)));
+                return Some((Ok::<Bytes, std::io::Error>(chunk), (None, after)));
             }
-            let cursor = after?;
-            filter.after = Some(cursor);
-            match directory::list(state.db.read(), &scope, &filter, now).await {
-                Ok(page) => {
-                    let chunk: String = page.rows.iter().map(line).collect();
-                    Some((Ok(Bytes::from(chunk)), (None, page.next, filter)))
-                }
+            match more(after?).await {
+                Ok((chunk, next)) => Some((Ok(Bytes::from(chunk)), (None, next))),
                 Err(error) => {
                     tracing::error!(%error, "export stopped");
-                    Some((
-                        Err(std::io::Error::other("export stopped")),
-                        (None, None, filter),
-                    ))
+                    Some((Err(std::io::Error::other("export stopped")), (None, None)))
                 }
             }
         }
     })
     .fuse();
-    let name = format!("usher-users-{}.csv", now.format("%Y-%m-%d"));
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -194,6 +215,97 @@ pub async fn users_csv(
         Body::from_stream(stream),
     )
         .into_response()
+}
+
+const AUDIT_HEADER: &str = "Time,Event,Who,Action,About,Changes,IP,Request id\r\n";
+
+fn audit_line(
+    e: &audit_event::Model,
+    names: &std::collections::HashMap<uuid::Uuid, String>,
+) -> String {
+    let cells = [
+        time(Some(e.at)),
+        render::sentence(e, names),
+        e.actor_label.clone(),
+        e.action.clone(),
+        e.target_label.clone(),
+        render::describe_change(e.before.as_deref(), e.after.as_deref()).join("; "),
+        e.ip.clone().unwrap_or_default(),
+        e.request_id.clone().unwrap_or_default(),
+    ];
+    let mut line = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// The audit log as CSV: exactly the events the page's filter shows, every page of them, newest
+/// first.
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AuditQuery>,
+) -> Response {
+    let Some(me) = signed_in(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to export the audit log.").into_response();
+    };
+    if me.user.must_change_password {
+        return (StatusCode::FORBIDDEN, "Choose your own password first.").into_response();
+    }
+    let Ok(slot) = export_slots().try_acquire() else {
+        return busy();
+    };
+    let name = format!("usher-audit-{}.csv", Utc::now().format("%Y-%m-%d"));
+    let (allowed, mut filter) = match filter_of(state.db.read(), &me, &query).await {
+        Ok(Some(found)) => found,
+        // Nobody has that address: the header and no events, as for anyone without events.
+        Ok(None) => {
+            let none = |_: Cursor| async { Ok((String::new(), None)) };
+            return csv_response(name, AUDIT_HEADER.to_string(), None, slot, none);
+        }
+        Err(ServiceError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(ServiceError::Forbidden) => return StatusCode::FORBIDDEN.into_response(),
+        Err(ServiceError::Invalid(_)) => {
+            let why = "Check the filters on the Audit log page.";
+            return (StatusCode::UNPROCESSABLE_ENTITY, why).into_response();
+        }
+        Err(error) => {
+            tracing::error!(%error, "audit export failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    filter.after = None;
+    filter.limit = 200;
+    // The first page is read before answering, so a failure is a proper status.
+    let first = match audit_log::list(state.db.read(), &allowed, &filter).await {
+        Ok(page) => page,
+        Err(error) => {
+            tracing::error!(%error, "audit export failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let mut first_chunk = AUDIT_HEADER.to_string();
+    for e in &first.rows {
+        first_chunk.push_str(&audit_line(e, &first.names));
+    }
+    let more = move |cursor| {
+        let (state, allowed) = (state.clone(), allowed.clone());
+        let filter = audit_log::Filter {
+            after: Some(cursor),
+            ..filter.clone()
+        };
+        async move {
+            let page = audit_log::list(state.db.read(), &allowed, &filter)
+                .await
+                .map_err(|e| e.to_string())?;
+            let chunk = page
+                .rows
+                .iter()
+                .map(|e| audit_line(e, &page.names))
+                .collect();
+            Ok((chunk, page.next))
+        }
+    };
+    csv_response(name, first_chunk, first.next, slot, more)
 }
 
 #[cfg(test)]

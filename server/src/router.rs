@@ -84,6 +84,7 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .with_state(state.db.clone());
     let export_routes = Router::new()
         .route("/export/users.csv", get(crate::export::users_csv))
+        .route("/export/audit.csv", get(crate::export::audit_csv))
         .with_state(state.clone());
     let assets = assets(&options);
     Router::new()

@@ -138,7 +138,10 @@ fn call(name: &str, t: &Target) -> Body {
         } })),
         "reset_user_password" => Form(format!("id={}&version={stale}", t.user)),
         "purge_user" => Json(json!({ "id": t.user, "typed_email": "" })),
-        "list_entities" => Form(String::new()),
+        "list_entities" | "audit_options" => Form(String::new()),
+        "list_audit" => Json(json!({ "query": {
+            "actor": "", "action": "", "target": "", "entity": t.entity, "from": "", "to": "", "after": ""
+        } })),
         "create_entity" => Json(json!({ "name": "", "slug": "" })),
         "rename_entity" => Json(json!({ "id": t.entity, "name": "" })),
         // Not suspended: refused by its state once authorised.
@@ -187,6 +190,8 @@ const RULES: &[(&str, Rule)] = &[
     ("purge_user", Rule::Operator),
     ("mailbox", Rule::Operator),
     ("mail_message", Rule::Operator),
+    ("audit_options", Rule::Admins),
+    ("list_audit", Rule::EntityAdmin),
     ("list_entities", Rule::Operator),
     ("create_entity", Rule::Operator),
     ("rename_entity", Rule::Operator),

@@ -21,6 +21,8 @@ pub struct Me {
     pub mailbox: bool,
     /// May use the Entities page (operators with `Entities.Manage`).
     pub can_manage_entities: bool,
+    /// May read the audit log (operators every entity, entity admins their own).
+    pub can_read_audit: bool,
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
@@ -78,6 +80,7 @@ impl Me {
             can_manage_users: s.has(Permission::UsersManage),
             mailbox: s.is_operator() && state.outbox.keeps_files(),
             can_manage_entities: s.is_operator() && s.has(Permission::EntitiesManage),
+            can_read_audit: s.has(Permission::AuditRead),
             id: s.user.id,
             name: s.user.name.clone(),
             email: s.user.email.clone(),

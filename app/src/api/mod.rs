@@ -3,6 +3,7 @@
 
 pub mod accept;
 pub mod account;
+pub mod audit;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;

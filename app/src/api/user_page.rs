@@ -1,79 +1,12 @@
 //! Server functions of a user's page: the user with their sessions and audit trail, and ending
 //! their sessions.
 
+use super::audit::AuditLine;
 use super::directory::DirectoryRow;
 use super::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// One line of a user's audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditLine {
-    pub id: Uuid,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    /// What changed, one field a line: "Status: Active → Inactive".
-    pub changes: Vec<String>,
-}
-
-/// An audit row's before and after (JSON objects) as "Field: before → after" lines, in the
-/// order the fields were written; a field only one side has is shown as it was or became.
-#[cfg(feature = "ssr")]
-pub fn describe_change(before: Option<&str>, after: Option<&str>) -> Vec<String> {
-    use serde_json::{Map, Value};
-    let parse = |text: Option<&str>| -> Map<String, Value> {
-        match text.and_then(|t| serde_json::from_str::<Value>(t).ok()) {
-            Some(Value::Object(map)) => map,
-            Some(other) => Map::from_iter([("value".to_string(), other)]),
-            None => Map::new(),
-        }
-    };
-    let (before, after) = (parse(before), parse(after));
-    let mut keys: Vec<&String> = before.keys().collect();
-    keys.extend(after.keys().filter(|k| !before.contains_key(*k)));
-    keys.into_iter()
-        .map(|key| {
-            let field = field_label(key);
-            match (before.get(key), after.get(key)) {
-                (Some(b), Some(a)) if b == a => format!("{field}: {}", shown(a)),
-                (Some(b), Some(a)) => format!("{field}: {} → {}", shown(b), shown(a)),
-                (Some(b), None) => format!("{field}: {} → —", shown(b)),
-                (None, Some(a)) => format!("{field}: {}", shown(a)),
-                (None, None) => field,
-            }
-        })
-        .collect()
-}
-
-#[cfg(feature = "ssr")]
-fn field_label(key: &str) -> String {
-    let words = key.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn shown(value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match value {
-        Value::Null => "—".into(),
-        Value::Bool(true) => "yes".into(),
-        Value::Bool(false) => "no".into(),
-        Value::String(text) if text.is_empty() => "—".into(),
-        Value::String(text) => match crate::domain::UserStatus::parse(text) {
-            Some(status) => status.label().to_string(),
-            None => text.clone(),
-        },
-        Value::Array(items) if items.is_empty() => "none".into(),
-        Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
-}
 
 /// Everything the user page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,16 +47,11 @@ pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
             current: s.id == me.session_id,
         })
         .collect();
-    let audit = audit::for_target(db, id, 50)
-        .await?
-        .into_iter()
-        .map(|e| AuditLine {
-            id: e.id,
-            at: when(e.at),
-            actor: e.actor_label,
-            action: e.action,
-            changes: describe_change(e.before.as_deref(), e.after.as_deref()),
-        })
+    let events = audit::for_target(db, id, 50).await?;
+    let names = crate::backend::audit_log::names_of(db, &events).await?;
+    let audit = events
+        .iter()
+        .map(|e| super::audit::render::line(e, &names))
         .collect();
     Ok(UserDetail {
         contact_email: user.contact_email.clone().unwrap_or_default(),
@@ -150,39 +78,4 @@ pub async fn end_user_sessions(user: Uuid, session: Option<Uuid>) -> Result<u64,
         context::now(),
     )
     .await?)
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::describe_change;
-
-    #[test]
-    fn audit_changes_read_as_field_before_after() {
-        assert_eq!(
-            describe_change(
-                Some(r#"{"status":"active"}"#),
-                Some(r#"{"status":"inactive","sessions_ended":2}"#)
-            ),
-            ["Status: Active → Inactive", "Sessions ended: 2"]
-        );
-        assert_eq!(
-            describe_change(
-                Some(r#"{"name":"Ada L","roles":["trader"]}"#),
-                Some(r#"{"name":"Ada Lovelace","roles":["trader","admin"]}"#)
-            ),
-            [
-                "Name: Ada L → Ada Lovelace",
-                "Roles: trader → trader, admin"
-            ]
-        );
-        assert_eq!(
-            describe_change(None, Some(r#"{"contact_email":null}"#)),
-            ["Contact email: —"]
-        );
-        assert!(describe_change(None, None).is_empty());
-        assert_eq!(
-            describe_change(Some("not json"), None),
-            Vec::<String>::new()
-        );
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;
 pub mod cache;

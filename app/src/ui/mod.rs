@@ -18,6 +18,7 @@ use leptos_router::{path, SsrMode};
 use pages::{
     accept_invitation::AcceptInvitationPage,
     account::AccountPage,
+    audit::AuditPage,
     entities::EntitiesPage,
     home::HomePage,
     invitations::InvitationsPage,
@@ -137,6 +138,16 @@ pub fn App() -> impl IntoView {
                             view! {
                                 <Allowed access=PageAccess::Inviters>
                                     <InvitationsPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("audit")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Auditors>
+                                    <AuditPage />
                                 </Allowed>
                             }
                         }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod audit_log;
 mod bulk_invite;
 mod caches;
 mod directory;

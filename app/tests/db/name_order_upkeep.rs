@@ -6,8 +6,17 @@ use crate::name_order::{all_placed_and_listed, check_placement, listed_both_ways
 use crate::support::prelude::*;
 use app::backend::directory::name_order;
 
-/// Migrations to undo to be before m0011: m0013, m0012 (PostgreSQL's, nothing on SQLite) and m0011.
-const UNDO_M0011: u32 = 3;
+/// How many migrations to undo to be before `name`: it and every later one.
+fn undo_to_before(name: &str) -> Option<u32> {
+    use app::backend::migration::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == name)
+        .expect("a known migration");
+    Some((all.len() - at) as u32)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
@@ -15,7 +24,7 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
     use sea_orm_migration::MigratorTrait;
     let t = crate::support::sqlite().await;
     // The directory as it was before m0011: rowids in the order users were written.
-    Migrator::down(t.db.writer(), Some(UNDO_M0011))
+    Migrator::down(t.db.writer(), undo_to_before("m0011_name_order_rowids"))
         .await
         .unwrap();
     seed::seed_demo(&t.db, 4_500, Utc::now()).await.unwrap();
@@ -48,7 +57,7 @@ async fn an_existing_directory_is_numbered_in_name_order_on_upgrade() {
     listed_both_ways(&t, &operator, "example.test").await;
     // Down and up again over rowids already spread: the numbering passes through rowids no user
     // holds, so it never collides with one still to move.
-    Migrator::down(t.db.writer(), Some(UNDO_M0011))
+    Migrator::down(t.db.writer(), undo_to_before("m0011_name_order_rowids"))
         .await
         .unwrap();
     crate::directory_frequent::add_user_with_id(
@@ -75,8 +84,10 @@ async fn existing_users_get_labels_on_upgrade_postgres() {
     };
     seed::seed_demo(&t.db, 0, Utc::now()).await.unwrap();
     let northwind = entity_id(&t, "northwind").await;
-    Migrator::down(t.db.writer(), Some(2)).await.unwrap(); // m0013, m0012
-                                                           // Written in no particular order, all in the search sample (so the term is frequent).
+    Migrator::down(t.db.writer(), undo_to_before("m0012_name_order_labels"))
+        .await
+        .unwrap();
+    // Written in no particular order, all in the search sample (so the term is frequent).
     for i in 0..300 {
         let n = (i * 7919) % 300;
         let name = format!("Person {n:03} Before");

@@ -15,6 +15,7 @@ mod m0010_byte_order_text;
 pub(crate) mod m0011_name_order_rowids;
 pub(crate) mod m0012_name_order_labels;
 mod m0013_entity_suspension;
+mod m0014_audit_filters;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_name_order_rowids::Migration),
             Box::new(m0012_name_order_labels::Migration),
             Box::new(m0013_entity_suspension::Migration),
+            Box::new(m0014_audit_filters::Migration),
         ]
     }
 }

@@ -16,6 +16,8 @@ pub enum PageAccess {
     Mailbox,
     /// The Entities page: operators.
     Entities,
+    /// The Audit log: operators and entity admins.
+    Auditors,
 }
 
 impl PageAccess {
@@ -25,18 +27,20 @@ impl PageAccess {
             Self::Inviters => me.can_invite,
             Self::Mailbox => me.mailbox,
             Self::Entities => me.can_manage_entities,
+            Self::Auditors => me.can_read_audit,
         }
     }
 }
 
 /// The restricted pages, as the route table writes their paths; the server answers 403 for
 /// them to anyone they do not allow (the page itself then says "No access").
-pub const RESTRICTED_PAGES: [(&str, PageAccess); 5] = [
+pub const RESTRICTED_PAGES: [(&str, PageAccess); 6] = [
     ("/users", PageAccess::Admins),
     ("/users/:id", PageAccess::Admins),
     ("/invitations", PageAccess::Inviters),
     ("/mailbox", PageAccess::Mailbox),
     ("/entities", PageAccess::Entities),
+    ("/audit", PageAccess::Auditors),
 ];
 
 #[component]

@@ -35,6 +35,8 @@ pub fn Header(me: Me) -> impl IntoView {
                     .then(|| view! { <A href="/users">"Users"</A> })}
                 {(me.can_invite && !me.must_change_password)
                     .then(|| view! { <A href="/invitations">"Invitations"</A> })}
+                {(me.can_read_audit && !me.must_change_password)
+                    .then(|| view! { <A href="/audit">"Audit log"</A> })}
                 {(me.can_manage_entities && !me.must_change_password)
                     .then(|| view! { <A href="/entities">"Entities"</A> })}
                 {(me.mailbox && !me.must_change_password)

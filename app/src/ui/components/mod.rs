@@ -1,4 +1,5 @@
 pub mod allowed;
+pub mod audit;
 pub mod auth_card;
 pub mod choices;
 pub mod confirm;

@@ -1,5 +1,6 @@
 pub mod accept_invitation;
 pub mod account;
+pub mod audit;
 pub mod entities;
 pub mod home;
 pub mod invitations;

@@ -11,6 +11,7 @@ use crate::api::invitations::InviteChoices;
 use crate::api::user_page::{end_user_sessions, get_user, UserDetail};
 use crate::api::users::user_form_options;
 use crate::api::AppError;
+use crate::ui::components::audit::AuditTrail;
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::sessions::SessionsTable;
 use crate::ui::pages::go_to_sign_in_if_ended;
@@ -177,43 +178,23 @@ fn UserView(
         </section>
         <Sessions d=d.clone() notice reload />
         <section class="card" aria-labelledby="audit-title">
-            <h2 id="audit-title">"Audit trail"</h2>
+            <div class="section-head">
+                <h2 id="audit-title">"Audit trail"</h2>
+                {use_context::<crate::api::auth::Me>()
+                    .is_some_and(|me| me.can_read_audit)
+                    .then(|| {
+                        view! {
+                            <a href=format!(
+                                "/audit?target={}",
+                                d.row.id,
+                            )>"See all in the audit log"</a>
+                        }
+                    })}
+            </div>
             {if d.audit.is_empty() {
                 view! { <p class="muted">"Nothing recorded yet."</p> }.into_any()
             } else {
-                view! {
-                    <ol class="audit-trail">
-                        {d
-                            .audit
-                            .iter()
-                            .map(|line| {
-                                view! {
-                                    <li>
-                                        <span class="mono small">{line.action.clone()}</span>
-                                        " by "
-                                        <span class="strong">{line.actor.clone()}</span>
-                                        <span class="muted small">
-                                            {format!(" · {}", line.at)}
-                                        </span>
-                                        {(!line.changes.is_empty())
-                                            .then(|| {
-                                                view! {
-                                                    <ul class="audit-changes">
-                                                        {line
-                                                            .changes
-                                                            .iter()
-                                                            .map(|c| view! { <li>{c.clone()}</li> })
-                                                            .collect_view()}
-                                                    </ul>
-                                                }
-                                            })}
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ol>
-                }
-                    .into_any()
+                view! { <AuditTrail lines=d.audit.clone() /> }.into_any()
             }}
         </section>
         <ConfirmDialog asking on_changed />
