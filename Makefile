@@ -85,6 +85,7 @@ bench: tools
 	cargo bench -p server --bench sign_in
 	cargo bench -p server --bench bulk_invite
 	cargo bench -p server --bench directory
+	cargo bench -p server --bench audit
 	bash .ci/measure-footprint.sh
 
 clean-test-dbs:

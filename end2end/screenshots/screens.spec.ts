@@ -48,6 +48,16 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.locator('tbody tr').first()).toBeVisible();
     await shoot(page, `invitations-${scheme}`);
 
+    await page.goto('/entities');
+    await hydrated(page);
+    await expect(page.locator('tbody tr').first()).toBeVisible();
+    await shoot(page, `entities-${scheme}`);
+
+    await page.goto('/audit');
+    await hydrated(page);
+    await expect(page.locator('.audit-trail > li').first()).toBeVisible();
+    await shoot(page, `audit-log-${scheme}`);
+
     await page.setViewportSize({ width: 390, height: 844 });
     await directory.open();
     await expect(directory.rows().first()).toBeVisible();

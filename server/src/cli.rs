@@ -64,6 +64,10 @@ pub enum Command {
         /// How many generated users to add besides the named demo accounts.
         #[arg(long, default_value_t = 48)]
         users: usize,
+        /// How many generated audit events to add (over the last year, by and about up to
+        /// 5,000 of the users), for an audit log of benchmark size.
+        #[arg(long, default_value_t = 0)]
+        events: usize,
     },
     /// Change a user's status (active, inactive, deleted); leaving active ends their sessions.
     SetStatus {
@@ -208,7 +212,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             };
             create_account(&settings, account, role.label()).await
         }
-        Command::SeedDemo { users } => {
+        Command::SeedDemo { users, events } => {
             let db = connect(&settings).await?;
             if seed::has_users(&db).await.map_err(service)? {
                 return Err("seed-demo: the database already has users; use an empty one".into());
@@ -223,6 +227,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 report.invitations,
                 started.elapsed()
             );
+            if events > 0 {
+                let started = std::time::Instant::now();
+                seed::seed_events(&db, events, chrono::Utc::now())
+                    .await
+                    .map_err(service)?;
+                seed::settle(&db).await.map_err(service)?;
+                println!("seeded {events} audit events in {:.2?}", started.elapsed());
+            }
             Ok(())
         }
         Command::SetStatus { email, status } => {

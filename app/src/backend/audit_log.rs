@@ -66,12 +66,12 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(C::At.lt(until));
     }
     if let Some(cursor) = filter.after {
-        query = query.filter(
-            Condition::any().add(Expr::col(C::At).lt(cursor.at)).add(
-                Condition::all()
-                    .add(Expr::col(C::At).eq(cursor.at))
-                    .add(Expr::col(C::Id).lt(cursor.id)),
-            ),
+        // `at <= cursor` first: a range the index can seek to. With the `OR` alone SQLite read
+        // from the newest event down to the cursor (2 s deep in a year of ten million events).
+        query = query.filter(C::At.lte(cursor.at)).filter(
+            Condition::any()
+                .add(Expr::col(C::At).lt(cursor.at))
+                .add(Expr::col(C::Id).lt(cursor.id)),
         );
     }
     let limit = filter.limit.clamp(1, 200);

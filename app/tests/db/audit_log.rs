@@ -199,3 +199,38 @@ async fn the_log_pages_through_every_filter_within_its_scope(t: &TestDb) {
     );
 }
 db_test!(the_log_pages_through_every_filter_within_its_scope);
+
+async fn seed_demo_writes_an_audit_log_of_any_size(t: &TestDb) {
+    demo(t).await;
+    let before = audit_event::Entity::find()
+        .count(t.db.read())
+        .await
+        .unwrap();
+    seed::seed_events(&t.db, 3_000, Utc::now()).await.unwrap();
+    let events = audit_event::Entity::find().all(t.db.read()).await.unwrap();
+    assert_eq!(events.len() as u64, before + 3_000);
+    let users: std::collections::HashMap<uuid::Uuid, uuid::Uuid> = user::Entity::find()
+        .all(t.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.entity_id))
+        .collect();
+    let known: HashSet<&str> = app::api::audit::ACTIONS.iter().map(|(a, _)| *a).collect();
+    // The generated ones come from addresses in 10.0.0.0/16.
+    let generated: Vec<_> = events
+        .iter()
+        .filter(|e| e.ip.as_deref().is_some_and(|ip| ip.starts_with("10.0.")))
+        .collect();
+    assert_eq!(generated.len(), 3_000);
+    for e in generated {
+        // Each event is within one entity: by and about its own people.
+        let (actor, target) = (e.actor_id.unwrap(), e.target_id.unwrap());
+        assert_eq!(Some(users[&actor]), e.entity_id);
+        assert_eq!(users.get(&target), e.entity_id.as_ref());
+        assert!(known.contains(e.action.as_str()), "{}", e.action);
+    }
+    let year_ago = Utc::now() - TimeDelta::days(366);
+    assert!(events.iter().all(|e| e.at > year_ago));
+}
+db_test!(seed_demo_writes_an_audit_log_of_any_size);

@@ -16,7 +16,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 mod bulk;
+mod events;
 pub use bulk::bulk_users;
+pub use events::seed_events;
 
 pub const DEMO_PASSWORD: &str = "usher demo password";
 pub const DEMO_OPERATOR: &str = "operator@usher.test";
