@@ -25,28 +25,16 @@ pub fn slug_for(name: &str) -> String {
         .to_string()
 }
 
-/// Errors of a server action's last answer, per field and as a whole.
-fn errors_of<A>(
+/// A dialog's form action: its last answer's errors, per field and as a whole; once it
+/// succeeds, the server's sentence goes to `on_done` and the dialog closes.
+fn form_action<A>(
     action: ServerAction<A>,
+    on_close: Callback<()>,
+    on_done: Callback<String>,
 ) -> (
     impl Fn(&'static str) -> Signal<Option<String>> + Copy,
     Signal<Option<String>>,
 )
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = crate::api::AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    let error = move || action.value().get().and_then(Result::err);
-    let field =
-        move |name: &'static str| Signal::derive(move || error().and_then(|e| e.field(name)));
-    (field, Signal::derive(move || error().map(|e| e.summary())))
-}
-
-/// Closes the dialog with the server's sentence once the action succeeded.
-fn finish_on_success<A>(action: ServerAction<A>, on_close: Callback<()>, on_done: Callback<String>)
 where
     A: leptos::server_fn::ServerFn<Output = String, Error = crate::api::AppError>
         + Clone
@@ -60,6 +48,10 @@ where
             on_close.run(());
         }
     });
+    let error = move || action.value().get().and_then(Result::err);
+    let field =
+        move |name: &'static str| Signal::derive(move || error().and_then(|e| e.field(name)));
+    (field, Signal::derive(move || error().map(|e| e.summary())))
 }
 
 #[component]
@@ -76,8 +68,7 @@ pub fn NewEntityDialog(on_close: Callback<()>, on_done: Callback<String>) -> imp
         now
     });
     let action = ServerAction::<CreateEntity>::new();
-    let (field, summary) = errors_of(action);
-    finish_on_success(action, on_close, on_done);
+    let (field, summary) = form_action(action, on_close, on_done);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         action.dispatch(CreateEntity {
@@ -118,8 +109,7 @@ pub fn RenameDialog(
 ) -> impl IntoView {
     let name = RwSignal::new(current);
     let action = ServerAction::<RenameEntity>::new();
-    let (field, summary) = errors_of(action);
-    finish_on_success(action, on_close, on_done);
+    let (field, summary) = form_action(action, on_close, on_done);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         action.dispatch(RenameEntity {
