@@ -2,7 +2,7 @@ use crate::config::Settings;
 use crate::router;
 use app::backend::seed::{self, DEMO_ADMIN, DEMO_MEMBER, DEMO_OPERATOR, DEMO_PASSWORD};
 use app::backend::{audit::AuditContext, bootstrap, users, Db, ServiceError};
-use app::domain::{Email, RoleKey, UserStatus};
+use app::domain::{Email, UserStatus};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 
@@ -83,7 +83,7 @@ struct NewAccount {
     email: String,
     name: String,
     entity: Option<String>,
-    role: Option<RoleKey>,
+    role: Option<String>,
     password_stdin: bool,
 }
 
@@ -103,7 +103,7 @@ async fn create_account(settings: &Settings, new: NewAccount, kind: &str) -> Res
         &new.email,
         &new.name,
         new.entity.as_deref(),
-        new.role,
+        new.role.as_deref(),
         password,
         chrono::Utc::now(),
     )
@@ -200,9 +200,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             role,
             password_stdin,
         } => {
-            let role = RoleKey::parse(&role)
-                .filter(|r| !r.is_global())
-                .ok_or("--role must be trader, market_maker, credit_officer or admin")?;
+            let kind = format!("{role} user");
             let account = NewAccount {
                 email,
                 name,
@@ -210,7 +208,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 role: Some(role),
                 password_stdin,
             };
-            create_account(&settings, account, role.label()).await
+            create_account(&settings, account, &kind).await
         }
         Command::SeedDemo { users, events } => {
             let db = connect(&settings).await?;

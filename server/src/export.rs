@@ -9,7 +9,7 @@ use app::backend::directory::{self, display_name, Filter, Item, Order, Row};
 use app::backend::entity::audit_event;
 use app::backend::invitations::listing::Cursor;
 use app::backend::{caller, AppState, Caller, ServiceError};
-use app::domain::{Action, UserStatus};
+use app::domain::{Action, Catalogue, UserStatus};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -49,8 +49,8 @@ fn time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
-fn line(row: &Row) -> String {
-    let roles: Vec<&str> = row.roles.iter().map(|r| r.label()).collect();
+fn line(catalogue: &Catalogue, row: &Row) -> String {
+    let roles = catalogue.labels(&row.roles);
     let (email, status, last, created) = match &row.item {
         Item::User(u) => (
             u.email.clone(),
@@ -152,16 +152,19 @@ pub async fn users_csv(
     };
     let mut first_chunk = "Name,Email,Entity,Roles,Status,Last sign-in,Created\r\n".to_string();
     for row in &first.rows {
-        first_chunk.push_str(&line(row));
+        first_chunk.push_str(&line(&me.catalogue, row));
     }
+    let catalogue = me.catalogue.clone();
     let more = move |cursor| {
         let (state, scope, mut filter) = (state.clone(), scope.clone(), filter.clone());
+        let catalogue = catalogue.clone();
         async move {
             filter.after = Some(cursor);
             let page = directory::list(state.db.read(), &scope, &filter, now)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok((page.rows.iter().map(line).collect(), page.next))
+            let lines = page.rows.iter().map(|row| line(&catalogue, row)).collect();
+            Ok((lines, page.next))
         }
     };
     let name = format!("usher-users-{}.csv", now.format("%Y-%m-%d"));

@@ -12,6 +12,7 @@ use app::backend::entity::{invitation, outgoing_mail, user};
 use app::backend::mail::{self, Mail};
 use app::backend::seed::{DEMO_ADMIN, DEMO_MEMBER, DEMO_OPERATOR, DEMO_PASSWORD};
 use app::backend::{bootstrap, sessions, Db};
+use app::domain::RoleKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
@@ -218,7 +219,7 @@ async fn target(db: &Db, slug: &'static str) -> Target {
         let held = app::backend::roles::roles_of(db.read(), candidate.id)
             .await
             .unwrap();
-        if held.iter().all(|r| !r.needs_promote_to_grant()) {
+        if held.iter().all(|r| *r != RoleKey::ADMIN && *r != RoleKey::OPERATOR) {
             user = Some(candidate);
             break;
         }

@@ -26,12 +26,13 @@ pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
     use super::context;
     use crate::backend::invitations::accept::{look_up, LinkProblem};
     let state = context::state()?;
+    let catalogue = crate::backend::roles::current(&state.db).await?;
     Ok(match look_up(&state, &token, context::now()).await? {
         Ok(offer) => LinkState::Valid {
             email: offer.email,
             entity_name: offer.entity_name,
             inviter_name: offer.inviter_name.unwrap_or_else(|| "An admin".into()),
-            roles: offer.roles.iter().map(|r| r.label().to_string()).collect(),
+            roles: catalogue.labels(&offer.roles),
             expires: super::time::when(offer.expires_at),
         },
         Err(problem) => LinkState::Problem {

@@ -73,7 +73,6 @@ impl Me {
     /// The caller as the browser is told of them (also what decides which pages they may open).
     #[cfg(feature = "ssr")]
     pub fn of(state: &crate::backend::AppState, s: &crate::backend::Caller) -> Self {
-        use crate::backend::roles;
         use crate::domain::Permission;
         Me {
             can_invite: s.has(Permission::InvitationsSend),
@@ -85,7 +84,7 @@ impl Me {
             name: s.user.name.clone(),
             email: s.user.email.clone(),
             entity_name: s.entity.name.clone(),
-            roles: roles::labels(&s.roles),
+            roles: s.role_labels(&s.roles),
             is_admin: s.is_admin(),
             is_operator: s.is_operator(),
             must_change_password: s.user.must_change_password,

@@ -119,7 +119,7 @@ pub(crate) mod convert {
             name: u.name.clone(),
             email: u.email.clone(),
             entity_name,
-            roles: crate::backend::roles::labels(held),
+            roles: me.role_labels(held),
             status: status.as_str().into(),
             last_sign_in: u
                 .last_login_at
@@ -149,7 +149,7 @@ pub(crate) mod convert {
     }
 
     pub fn row(me: &Caller, row: &Row, now: DateTime<Utc>) -> DirectoryRow {
-        let roles = row.roles.iter().map(|r| r.label().to_string()).collect();
+        let roles = me.role_labels(&row.roles);
         match &row.item {
             Item::User(u) => user_row(me, u, row.entity_name.clone(), &row.roles, now),
             Item::Invitation(i) => DirectoryRow {

@@ -107,7 +107,7 @@ mod convert {
         InvitationRow {
             id: d.invitation.id,
             email: d.invitation.email.clone(),
-            roles: d.roles.iter().map(|r| r.label().to_string()).collect(),
+            roles: me.role_labels(&d.roles),
             status: status.as_str().to_string(),
             invited_by: d.inviter_name.clone().unwrap_or_else(|| "—".into()),
             sent_count: d.invitation.sent_count,
@@ -190,7 +190,7 @@ pub(crate) async fn entity_choices(
                     .into_iter()
                     .map(|r| RoleOption {
                         key: r.as_str().into(),
-                        label: r.label().into(),
+                        label: me.catalogue.label(&r),
                     })
                     .collect(),
                 id: e.id,

@@ -169,7 +169,7 @@ impl Caller {
         let grant = authorize(&self.actor, action, Some(EntityId(user.entity_id)))?;
         if action != Action::ReadUsers && user.id != self.user.id {
             let held = roles::roles_of(conn, user.id).await?;
-            if !outranks_or_equals(&self.actor, &held) {
+            if !outranks_or_equals(&self.actor, &held, &self.catalogue) {
                 return Err(ServiceError::Outranked);
             }
         }
@@ -210,7 +210,7 @@ impl Caller {
             if let Some(role) = carried.iter().find(|r| !grantable.contains(r)) {
                 return Err(ServiceError::Conflict(format!(
                     "This invitation carries the {} role, which you cannot grant; ask an operator to resend it.",
-                    role.label()
+                    self.catalogue.label(role)
                 )));
             }
         }
@@ -219,7 +219,7 @@ impl Caller {
 
     /// The roles the caller may hand out in `entity`.
     pub fn grantable_roles(&self, entity: &entity::Model) -> Vec<RoleKey> {
-        grantable_roles(&self.actor, entity.is_operator)
+        grantable_roles(&self.actor, entity.is_operator, &self.catalogue)
     }
 
     /// For the buttons a screen shows: whether `action` in `entity` would be allowed.
@@ -232,6 +232,6 @@ impl Caller {
         self.can(action, target.entity_id)
             && (action == Action::ReadUsers
                 || target.id == self.user.id
-                || outranks_or_equals(&self.actor, held))
+                || outranks_or_equals(&self.actor, held, &self.catalogue))
     }
 }

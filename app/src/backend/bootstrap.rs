@@ -30,7 +30,7 @@ pub async fn create_account(
     email: &str,
     name: &str,
     entity_slug: Option<&str>,
-    role: Option<RoleKey>,
+    role: Option<&str>,
     password: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(user::Model, Option<String>), ServiceError> {
@@ -60,11 +60,31 @@ pub async fn create_account(
                     format!("There is no entity with the slug {slug:?}."),
                 ))
             })?;
-            (entity, vec![role.unwrap_or(RoleKey::Admin)])
+            let catalogue = super::roles::load(&txn).await?;
+            let role = match role {
+                None => RoleKey::ADMIN,
+                Some(name) => catalogue
+                    .find(name)
+                    .filter(|r| !r.is_global)
+                    .map(|r| r.key.clone())
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = catalogue
+                            .roles()
+                            .iter()
+                            .filter(|r| !r.is_global)
+                            .map(|r| r.key.as_str())
+                            .collect();
+                        ServiceError::Invalid(FieldErrors::single(
+                            "role",
+                            format!("--role must be one of {}.", names.join(", ")),
+                        ))
+                    })?,
+            };
+            (entity, vec![role])
         }
         None => (
             entities::operator_entity(&txn, &ctx, now).await?,
-            vec![RoleKey::Operator],
+            vec![RoleKey::OPERATOR],
         ),
     };
     let new = NewUser {

@@ -9,6 +9,7 @@
 
 use super::directory::{Page, PageKey};
 use super::sessions::CachedSession;
+use crate::domain::Catalogue;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -26,6 +27,8 @@ pub struct Caches {
     pub sessions: EpochMap<String, Arc<CachedSession>>,
     /// Each page with the time it was read.
     pub pages: EpochMap<PageKey, (DateTime<Utc>, Arc<Page>)>,
+    /// Every role and what it carries (`roles::catalogue`).
+    pub catalogue: EpochMap<(), Arc<Catalogue>>,
 }
 
 impl Default for Caches {
@@ -34,6 +37,7 @@ impl Default for Caches {
             epoch_reads: Arc::default(),
             sessions: EpochMap::new(SESSIONS),
             pages: EpochMap::new(PAGES),
+            catalogue: EpochMap::new(1),
         }
     }
 }

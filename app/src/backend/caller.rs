@@ -7,7 +7,8 @@ use super::audit::{AuditActor, AuditContext, RequestMeta};
 use super::config::Config;
 use super::entity::{entity, user};
 use super::{sessions, Db};
-use crate::domain::{Actor, EntityId, Permission, RoleKey, UserId};
+use crate::domain::{Actor, Catalogue, EntityId, Permission, RoleKey, UserId};
+use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use http::header::COOKIE;
 use http::HeaderMap;
@@ -45,6 +46,8 @@ pub struct Caller {
     pub user: Person,
     pub entity: entity::Model,
     pub roles: Vec<RoleKey>,
+    /// Every role as the database held it at `epoch`.
+    pub catalogue: Arc<Catalogue>,
     /// The cache epoch this request read before anything else (see `cache`).
     pub epoch: i64,
     /// The permissions of the roles; read only by `access`.
@@ -57,14 +60,21 @@ impl Caller {
         user: &user::Model,
         entity: entity::Model,
         roles: Vec<RoleKey>,
+        catalogue: Arc<Catalogue>,
         epoch: i64,
     ) -> Self {
-        let actor = Actor::from_roles(UserId(user.id), EntityId(user.entity_id), &roles);
+        let actor = Actor::from_roles(
+            UserId(user.id),
+            EntityId(user.entity_id),
+            &roles,
+            &catalogue,
+        );
         Self {
             session_id,
             user: Person::from(user),
             entity,
-            roles,
+            roles: catalogue.sorted(roles),
+            catalogue,
             epoch,
             actor,
         }
@@ -82,6 +92,11 @@ impl Caller {
     /// Whether the admin pages are any use to this person.
     pub fn is_admin(&self) -> bool {
         self.actor.is_admin()
+    }
+
+    /// Role names as people see them, in rank order.
+    pub fn role_labels(&self, roles: &[RoleKey]) -> Vec<String> {
+        self.catalogue.labels(roles)
     }
 
     /// The audit actor of what this caller does.

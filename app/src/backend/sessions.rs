@@ -158,7 +158,8 @@ async fn read_session(
             .await?;
         session.last_seen_at = now;
     }
-    let caller = Caller::new(session.id, &user, entity, roles, epoch);
+    let catalogue = roles::catalogue(db, epoch).await?;
+    let caller = Caller::new(session.id, &user, entity, roles, catalogue, epoch);
     Ok(Some((session, caller)))
 }
 

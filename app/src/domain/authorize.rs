@@ -2,7 +2,7 @@
 //! do what where (`authorize`).
 
 use super::ids::{EntityId, UserId};
-use super::permission::{Permission, RoleKey};
+use super::permission::{Catalogue, Permission, Role, RoleKey};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -16,15 +16,19 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn from_roles(user_id: UserId, entity_id: EntityId, roles: &[RoleKey]) -> Self {
+    /// The permissions of `roles` as `catalogue` (the database) defines them.
+    pub fn from_roles(
+        user_id: UserId,
+        entity_id: EntityId,
+        roles: &[RoleKey],
+        catalogue: &Catalogue,
+    ) -> Self {
+        let held = || roles.iter().filter_map(|k| catalogue.get(k));
         Self {
             user_id,
             entity_id,
-            permissions: roles
-                .iter()
-                .flat_map(|r| r.permissions().iter().copied())
-                .collect(),
-            operator: roles.iter().any(|r| r.is_global()),
+            permissions: held().flat_map(|r| r.permissions.iter().copied()).collect(),
+            operator: held().any(|r| r.is_global),
         }
     }
 
@@ -131,29 +135,38 @@ impl Grant {
     }
 }
 
-/// The roles `actor` may hand out in an entity: member roles with `Invitations.Send` or
-/// `Users.Manage`, Admin only with `Users.Promote`, and Operator only with `Users.Promote` and only
-/// in the operator entity (the operator scope belongs to no customer).
-pub fn grantable_roles(actor: &Actor, operator_entity: bool) -> Vec<RoleKey> {
+/// Whether `actor` could hand out `role`: never more than they hold themselves, a role carrying
+/// any Usher permission only with `Users.Promote`, and the global role only by an operator.
+fn could_grant(actor: &Actor, role: &Role) -> bool {
+    (!role.needs_promote_to_grant() || actor.has(Permission::UsersPromote))
+        && role.permissions.iter().all(|p| actor.has(*p))
+        && (!role.is_global || actor.operator)
+}
+
+/// The roles `actor` may hand out in an entity: with `Invitations.Send` or `Users.Manage`, the
+/// roles they could grant (`could_grant`); the global role only in the operator entity (the
+/// operator scope belongs to no customer).
+pub fn grantable_roles(actor: &Actor, operator_entity: bool, catalogue: &Catalogue) -> Vec<RoleKey> {
     if !(actor.has(Permission::InvitationsSend) || actor.has(Permission::UsersManage)) {
         return Vec::new();
     }
-    RoleKey::ALL
-        .into_iter()
-        .filter(|role| !role.needs_promote_to_grant() || actor.has(Permission::UsersPromote))
-        .filter(|role| !role.is_global() || operator_entity)
+    catalogue
+        .roles()
+        .iter()
+        .filter(|role| could_grant(actor, role))
+        .filter(|role| !role.is_global || operator_entity)
+        .map(|role| role.key.clone())
         .collect()
 }
 
 /// Rank: whether `actor` may act on a person holding `target_roles`, that is whether every one of
 /// those roles is one the actor could grant. An Admin of the operator entity therefore cannot
 /// touch an operator, and an entity admin cannot touch an Admin. The rule follows what a role
-/// carries (`needs_promote_to_grant`, `is_global`), not its name.
-pub fn outranks_or_equals(actor: &Actor, target_roles: &[RoleKey]) -> bool {
-    target_roles.iter().all(|role| {
-        (!role.needs_promote_to_grant() || actor.has(Permission::UsersPromote))
-            && (!role.is_global() || actor.operator)
-    })
+/// carries, not its name; a role the catalogue does not know outranks everyone.
+pub fn outranks_or_equals(actor: &Actor, target_roles: &[RoleKey], catalogue: &Catalogue) -> bool {
+    target_roles
+        .iter()
+        .all(|key| catalogue.get(key).is_some_and(|role| could_grant(actor, role)))
 }
 
 /// Deny by default: `target` is the entity the action touches, `None` for global actions.
@@ -183,7 +196,16 @@ mod tests {
     use uuid::Uuid;
 
     fn actor(roles: &[RoleKey]) -> Actor {
-        Actor::from_roles(UserId(Uuid::nil()), EntityId(Uuid::from_u128(1)), roles)
+        Actor::from_roles(
+            UserId(Uuid::nil()),
+            EntityId(Uuid::from_u128(1)),
+            roles,
+            &Catalogue::built_in(),
+        )
+    }
+
+    fn all_roles() -> Vec<RoleKey> {
+        Catalogue::built_in().roles().iter().map(|r| r.key.clone()).collect()
     }
 
     /// Expected outcome per action for an entity admin acting inside their own entity.
@@ -197,24 +219,24 @@ mod tests {
 
     #[test]
     fn who_may_grant_which_role() {
-        use RoleKey::*;
-        let members = vec![Trader, MarketMaker, CreditOfficer];
+        use RoleKey as R;
+        let members = vec![R::TRADER, R::MARKET_MAKER, R::CREDIT_OFFICER];
         // (actor's role, operator entity?, grantable)
         let cases = [
             (
-                Operator,
+                R::OPERATOR,
                 false,
-                vec![Trader, MarketMaker, CreditOfficer, Admin],
+                vec![R::TRADER, R::MARKET_MAKER, R::CREDIT_OFFICER, R::ADMIN],
             ),
-            (Operator, true, RoleKey::ALL.to_vec()),
-            (Admin, false, members.clone()),
-            (Admin, true, members),
-            (Trader, false, vec![]),
-            (CreditOfficer, false, vec![]),
+            (R::OPERATOR, true, all_roles()),
+            (R::ADMIN, false, members.clone()),
+            (R::ADMIN, true, members),
+            (R::TRADER, false, vec![]),
+            (R::CREDIT_OFFICER, false, vec![]),
         ];
         for (role, operator_entity, want) in cases {
             assert_eq!(
-                grantable_roles(&actor(&[role]), operator_entity),
+                grantable_roles(&actor(&[role.clone()]), operator_entity, &Catalogue::built_in()),
                 want,
                 "{role:?} in operator entity: {operator_entity}"
             );
@@ -226,23 +248,25 @@ mod tests {
         let own = Some(EntityId(Uuid::from_u128(1)));
         let other = Some(EntityId(Uuid::from_u128(2)));
         for action in Action::ALL {
-            for role in RoleKey::ALL {
-                let a = actor(&[role]);
+            for role in all_roles() {
+                let a = actor(std::slice::from_ref(&role));
                 let got_own = authorize(&a, action, own).map(|_| ());
                 let got_other = authorize(&a, action, other).map(|_| ());
                 let got_global = authorize(&a, action, None).map(|_| ());
-                let (want_own, want_other, want_global) = match role {
-                    RoleKey::Operator => (Ok(()), Ok(()), Ok(())),
-                    RoleKey::Admin => (
+                let (want_own, want_other, want_global) = if role == RoleKey::OPERATOR {
+                    (Ok(()), Ok(()), Ok(()))
+                } else if role == RoleKey::ADMIN {
+                    (
                         admin_own_entity(action),
                         Err(Denied::NotFound),
                         Err(Denied::Forbidden),
-                    ),
-                    _ => (
+                    )
+                } else {
+                    (
                         Err(Denied::Forbidden),
                         Err(Denied::NotFound),
                         Err(Denied::Forbidden),
-                    ),
+                    )
                 };
                 assert_eq!(got_own, want_own, "{role:?} {action:?} own entity");
                 assert_eq!(got_other, want_other, "{role:?} {action:?} other entity");
@@ -253,35 +277,69 @@ mod tests {
 
     #[test]
     fn permissions_of_several_roles_add_up() {
-        let a = actor(&[RoleKey::Trader, RoleKey::Admin]);
+        let a = actor(&[RoleKey::TRADER, RoleKey::ADMIN]);
         assert!(a.has(Permission::UsersManage));
         assert!(!a.operator);
         assert!(a.is_admin());
-        assert!(!actor(&[RoleKey::MarketMaker]).is_admin());
+        assert!(!actor(&[RoleKey::MARKET_MAKER]).is_admin());
     }
 
     #[test]
     fn nobody_acts_on_more_access_than_they_could_grant() {
-        use RoleKey::*;
-        let operator_entity_admin = actor(&[Admin]);
-        let operator = actor(&[Operator]);
+        use RoleKey as R;
+        let operator_entity_admin = actor(&[R::ADMIN]);
+        let operator = actor(&[R::OPERATOR]);
         // (actor, target's roles, may act)
         let cases = [
-            (&operator, vec![Operator], true),
-            (&operator, vec![Admin, Trader], true),
-            (&operator_entity_admin, vec![Operator], false),
-            (&operator_entity_admin, vec![Admin], false),
-            (&operator_entity_admin, vec![Trader, CreditOfficer], true),
+            (&operator, vec![R::OPERATOR], true),
+            (&operator, vec![R::ADMIN, R::TRADER], true),
+            (&operator_entity_admin, vec![R::OPERATOR], false),
+            (&operator_entity_admin, vec![R::ADMIN], false),
+            (&operator_entity_admin, vec![R::TRADER, R::CREDIT_OFFICER], true),
             (&operator_entity_admin, vec![], true),
+            (&operator, vec![R::new("deleted")], false),
         ];
         for (who, target, want) in cases {
-            assert_eq!(outranks_or_equals(who, &target), want, "{target:?}");
+            assert_eq!(
+                outranks_or_equals(who, &target, &Catalogue::built_in()),
+                want,
+                "{target:?}"
+            );
         }
+    }
+
+    /// A role made in the database is ranked by what it carries, whatever its name.
+    #[test]
+    fn rank_follows_the_permissions_a_role_carries() {
+        let mut roles = Catalogue::built_in().roles().to_vec();
+        let mut auditor = roles[0].clone();
+        auditor.key = RoleKey::new("auditor");
+        auditor.name = "Trader Plus".into();
+        auditor.permissions = [Permission::AuditRead].into();
+        auditor.rank = 10;
+        roles.push(auditor);
+        let catalogue = Catalogue::new(roles);
+        let admin = Actor::from_roles(
+            UserId(Uuid::nil()),
+            EntityId(Uuid::from_u128(1)),
+            &[RoleKey::ADMIN],
+            &catalogue,
+        );
+        let auditor = RoleKey::new("auditor");
+        assert!(!grantable_roles(&admin, false, &catalogue).contains(&auditor));
+        assert!(!outranks_or_equals(&admin, &[auditor.clone()], &catalogue));
+        let holder = Actor::from_roles(
+            UserId(Uuid::nil()),
+            EntityId(Uuid::from_u128(1)),
+            &[auditor],
+            &catalogue,
+        );
+        assert!(holder.has(Permission::AuditRead) && !holder.has(Permission::UsersRead));
     }
 
     #[test]
     fn authorized_remembers_scope() {
-        let a = actor(&[RoleKey::Admin]);
+        let a = actor(&[RoleKey::ADMIN]);
         let own = EntityId(Uuid::from_u128(1));
         let grant = authorize(&a, Action::ManageUsers, Some(own)).unwrap();
         assert_eq!(grant.entity(), Some(own));

@@ -19,6 +19,6 @@ pub use field_errors::FieldErrors;
 pub use ids::{EntityId, UserId};
 pub use name::PersonName;
 pub use password::NewPassword;
-pub use permission::{Permission, RoleKey};
+pub use permission::{BusinessAccess, Catalogue, Permission, Role, RoleKey};
 pub use return_path::safe_return_path;
 pub use status::{InvitationStatus, UserStatus};

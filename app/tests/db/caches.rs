@@ -109,7 +109,7 @@ async fn a_remembered_session_is_refused_once_access_is_withdrawn_anywhere(t: &T
     )
     .await;
     let demoted = ask(token.clone(), now()).await.expect("still signed in");
-    assert_eq!(demoted.roles, vec![RoleKey::Trader], "{}", t.label);
+    assert_eq!(demoted.roles, vec![RoleKey::TRADER], "{}", t.label);
     assert!(!demoted.has(Permission::UsersManage));
 
     // The entity renamed elsewhere.

@@ -53,7 +53,7 @@ pub(crate) async fn add_user(t: &TestDb, slug: &str, name: &str, email: &str) ->
         name: PersonName::parse(name).unwrap(),
         email: Email::parse(email).unwrap(),
         contact_email: None,
-        roles: vec![RoleKey::Trader],
+        roles: vec![RoleKey::TRADER],
         status: UserStatus::Active,
         password_hash: None,
         must_change_password: false,

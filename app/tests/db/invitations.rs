@@ -244,7 +244,7 @@ async fn accepting_creates_an_active_member_and_spends_the_token(t: &TestDb) {
         app::backend::roles::roles_of(t.db.read(), user.id)
             .await
             .unwrap(),
-        [RoleKey::Trader]
+        [RoleKey::TRADER]
     );
     assert!(is_live(t, &session, Utc::now()).await);
     assert_eq!(link(t, &token).await, Err(LinkProblem::Used));

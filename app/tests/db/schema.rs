@@ -1,6 +1,7 @@
 //! Migrations, the role catalogue, demo data and the constraints the database enforces.
 
 use crate::support::prelude::*;
+use app::domain::Catalogue;
 
 async fn migrations_seed_the_role_catalogue(t: &TestDb) {
     let roles = role::Entity::find().all(t.db.read()).await.unwrap();
@@ -18,8 +19,10 @@ async fn migrations_seed_the_role_catalogue(t: &TestDb) {
         .into_iter()
         .map(|p| p.permission)
         .collect();
-    let expected: HashSet<String> = RoleKey::Admin
-        .permissions()
+    let expected: HashSet<String> = Catalogue::built_in()
+        .get(&RoleKey::ADMIN)
+        .unwrap()
+        .permissions
         .iter()
         .map(|p| p.as_str().to_string())
         .collect();

@@ -12,7 +12,7 @@ async fn sessions_end_on_idle_on_absolute_expiry_and_on_deactivation(t: &TestDb)
         .unwrap()
         .expect("live session");
     assert!(me.has(Permission::UsersManage) && !me.is_operator());
-    assert_eq!(me.roles, vec![RoleKey::Admin]);
+    assert_eq!(me.roles, vec![RoleKey::ADMIN]);
     assert!(!is_live(t, "not-a-token", now).await);
 
     // Idle: nothing for longer than the idle limit.

@@ -17,7 +17,7 @@ async fn edit_form(t: &TestDb, email: &str) -> EditForm {
         name: user.name,
         email: user.email,
         contact_email: user.contact_email.unwrap_or_default(),
-        roles: roles.iter().map(|r| r.label().to_string()).collect(),
+        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
         confirm_email_change: false,
     }
 }
@@ -59,7 +59,7 @@ async fn edit_saves_changes_once_and_keeps_the_rules(t: &TestDb) {
     let roles = app::backend::roles::roles_of(t.db.read(), saved.id)
         .await
         .unwrap();
-    assert_eq!(roles, [RoleKey::Trader, RoleKey::CreditOfficer]);
+    assert_eq!(roles, [RoleKey::CREDIT_OFFICER, RoleKey::TRADER]);
     // The second admin saving over the same version is told; nothing of theirs is written.
     let mut late = stale;
     late.name = "Lost Update".into();

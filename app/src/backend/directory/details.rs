@@ -65,9 +65,7 @@ pub(super) async fn details<C: ConnectionTrait>(
                 .map(|r| (r.invitation_id, r.role_key)),
         );
     for (id, key) in granted {
-        if let Some(role) = RoleKey::parse(&key) {
-            roles.entry(id).or_default().push(role);
-        }
+        roles.entry(id).or_default().push(RoleKey::new(key));
     }
     Ok(items
         .into_iter()

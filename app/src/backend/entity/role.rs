@@ -12,6 +12,8 @@ pub struct Model {
     pub credit: String,
     pub admin_access: String,
     pub excel_add_in: String,
+    pub description: String,
+    pub built_in: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -47,7 +47,7 @@ pub(crate) fn new_invitation(
         email.as_str(),
         &entity.name,
         &me.user.name,
-        roles,
+        &me.role_labels(roles),
         &token,
         model.expires_at,
     );

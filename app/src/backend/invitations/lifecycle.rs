@@ -165,7 +165,7 @@ pub(crate) async fn resend_on<C: ConnectionTrait>(
         &inv.email,
         &entity.name,
         &me.user.name,
-        &roles,
+        &me.role_labels(&roles),
         &token,
         expires,
     );

@@ -199,9 +199,9 @@ pub async fn roles_by_invitation<C: ConnectionTrait>(
         .await?;
     let mut map: HashMap<Uuid, Vec<RoleKey>> = HashMap::new();
     for row in rows {
-        if let Some(role) = RoleKey::parse(&row.role_key) {
-            map.entry(row.invitation_id).or_default().push(role);
-        }
+        map.entry(row.invitation_id)
+            .or_default()
+            .push(RoleKey::new(row.role_key));
     }
     for roles in map.values_mut() {
         roles.sort();

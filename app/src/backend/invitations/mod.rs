@@ -122,21 +122,18 @@ pub(crate) fn check_roles(
     let allowed = me.grantable_roles(entity);
     let mut roles = Vec::new();
     for name in raw.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
-        let role = RoleKey::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(name) || k.label().eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                format!(
-                    "“{name}” is not a role. Use Trader, Market Maker, Credit Officer or Admin."
-                )
-            })?;
-        if !allowed.contains(&role) {
-            return Err(if role.is_global() && !entity.is_operator {
+        let role = me.catalogue.find(name).ok_or_else(|| {
+            let names: Vec<&str> = allowed.iter().filter_map(|k| me.catalogue.get(k)).map(|r| r.name.as_str()).collect();
+            format!("“{name}” is not a role. Use {}.", names.join(", "))
+        })?;
+        if !allowed.contains(&role.key) {
+            return Err(if role.is_global && !entity.is_operator {
                 "The Operator role can only be granted in the operator entity.".to_string()
             } else {
-                format!("You cannot grant the {} role.", role.label())
+                format!("You cannot grant the {} role.", role.name)
             });
         }
+        let role = role.key.clone();
         if !roles.contains(&role) {
             roles.push(role);
         }
@@ -153,11 +150,11 @@ pub(crate) fn invitation_mail(
     email: &str,
     entity: &str,
     inviter: &str,
-    roles: &[RoleKey],
+    roles: &[String],
     token: &str,
     expires_at: DateTime<Utc>,
 ) -> Mail {
-    let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+    let labels: Vec<&str> = roles.iter().map(String::as_str).collect();
     templates::invitation(
         email,
         entity,

@@ -1,6 +1,6 @@
 //! The four roles of the seeds and the operator scope, with their permissions and business matrix.
 
-use crate::domain::RoleKey;
+use crate::domain::Catalogue;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -34,20 +34,20 @@ impl MigrationTrait for Migration {
             .into_table(Alias::new("role_permissions"))
             .columns(["role_key", "permission"].map(Alias::new))
             .to_owned();
-        for (rank, role) in RoleKey::ALL.into_iter().enumerate() {
-            let access = role.business_access();
+        for role in Catalogue::built_in().roles() {
+            let access = &role.business;
             roles.values_panic([
-                role.as_str().into(),
-                role.label().into(),
-                role.is_global().into(),
-                (rank as i32).into(),
-                access.trading.into(),
-                access.credit.into(),
-                access.admin.into(),
-                access.excel_add_in.into(),
+                role.key.as_str().into(),
+                role.name.as_str().into(),
+                role.is_global.into(),
+                role.rank.into(),
+                access.trading.as_str().into(),
+                access.credit.as_str().into(),
+                access.admin.as_str().into(),
+                access.excel_add_in.as_str().into(),
             ]);
-            for permission in role.permissions() {
-                permissions.values_panic([role.as_str().into(), permission.as_str().into()]);
+            for permission in &role.permissions {
+                permissions.values_panic([role.key.as_str().into(), permission.as_str().into()]);
             }
         }
         m.exec_stmt(roles).await?;

@@ -16,6 +16,7 @@ pub(crate) mod m0011_name_order_rowids;
 pub(crate) mod m0012_name_order_labels;
 mod m0013_entity_suspension;
 mod m0014_audit_filters;
+mod m0015_role_details;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_name_order_labels::Migration),
             Box::new(m0013_entity_suspension::Migration),
             Box::new(m0014_audit_filters::Migration),
+            Box::new(m0015_role_details::Migration),
         ]
     }
 }

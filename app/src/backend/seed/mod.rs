@@ -133,10 +133,10 @@ fn demo_status(i: usize) -> UserStatus {
 
 fn demo_role(i: usize) -> RoleKey {
     match i % 10 {
-        0 => RoleKey::Admin,
-        1 | 4 | 7 => RoleKey::MarketMaker,
-        2 | 5 => RoleKey::CreditOfficer,
-        _ => RoleKey::Trader,
+        0 => RoleKey::ADMIN,
+        1 | 4 | 7 => RoleKey::MARKET_MAKER,
+        2 | 5 => RoleKey::CREDIT_OFFICER,
+        _ => RoleKey::TRADER,
     }
 }
 
@@ -159,15 +159,15 @@ pub async fn seed_demo(
             &operators,
             "Olivia Operator",
             DEMO_OPERATOR,
-            RoleKey::Operator,
+            RoleKey::OPERATOR,
         ),
-        (&northwind, "Nadia Admin", DEMO_ADMIN, RoleKey::Admin),
-        (&northwind, "Theo Trader", DEMO_MEMBER, RoleKey::Trader),
+        (&northwind, "Nadia Admin", DEMO_ADMIN, RoleKey::ADMIN),
+        (&northwind, "Theo Trader", DEMO_MEMBER, RoleKey::TRADER),
         (
             &contoso,
             "Carla Admin",
             "admin@contoso.test",
-            RoleKey::Admin,
+            RoleKey::ADMIN,
         ),
     ];
     let mut named_ids = Vec::new();

@@ -43,26 +43,28 @@ async fn check_role_change<C: ConnectionTrait>(
     let added: Vec<RoleKey> = after
         .iter()
         .filter(|r| !before.contains(r))
-        .copied()
+        .cloned()
         .collect();
     let removed: Vec<RoleKey> = before
         .iter()
         .filter(|r| !after.contains(r))
-        .copied()
+        .cloned()
         .collect();
-    let raises_own_power = added.iter().any(|r| {
-        r.permissions().iter().any(|p| !me.has(*p)) || (r.is_global() && !me.is_operator())
+    let catalogue = &me.catalogue;
+    let raises_own_power = added.iter().filter_map(|r| catalogue.get(r)).any(|r| {
+        r.permissions.iter().any(|p| !me.has(*p)) || (r.is_global && !me.is_operator())
     });
     if target.id == me.user.id && raises_own_power {
         return Err("You cannot give yourself more power.".into());
     }
     if let Some(role) = removed
         .iter()
+        .filter_map(|r| catalogue.get(r))
         .find(|r| r.needs_promote_to_grant() && !me.has(crate::domain::Permission::UsersPromote))
     {
-        return Err(format!("You cannot remove the {} role.", role.label()));
+        return Err(format!("You cannot remove the {} role.", role.name));
     }
-    if removed.contains(&RoleKey::Operator)
+    if removed.contains(&RoleKey::OPERATOR)
         && target.status == UserStatus::Active.as_str()
         && super::lifecycle::other_active_operators(conn, target.id)
             .await
@@ -180,7 +182,9 @@ pub async fn edit(
         json!(current.contact_email),
         json!(contact_value),
     );
-    let labels = |roles: &[RoleKey]| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>();
+    fn labels(roles: &[RoleKey]) -> Vec<&str> {
+        roles.iter().map(|r| r.as_str()).collect()
+    }
     diff("roles", json!(labels(&before_roles)), json!(labels(&roles)));
     let mut mails = Vec::new();
     // Where non-authentication mail went before: told when that changes, so a contact address
@@ -234,21 +238,18 @@ fn check_roles_keeping(
     raw: &[String],
     held: &[RoleKey],
 ) -> Result<Vec<RoleKey>, String> {
-    let (kept, rest): (Vec<String>, Vec<String>) = raw.iter().cloned().partition(|name| {
-        held.iter().any(|r| {
-            r.as_str().eq_ignore_ascii_case(name.trim())
-                || r.label().eq_ignore_ascii_case(name.trim())
-        })
-    });
+    let named = |r: &RoleKey, name: &str| {
+        r.as_str().eq_ignore_ascii_case(name.trim())
+            || me.catalogue.label(r).eq_ignore_ascii_case(name.trim())
+    };
+    let (kept, rest): (Vec<String>, Vec<String>) = raw
+        .iter()
+        .cloned()
+        .partition(|name| held.iter().any(|r| named(r, name)));
     let mut roles: Vec<RoleKey> = held
         .iter()
-        .filter(|r| {
-            kept.iter().any(|k| {
-                r.as_str().eq_ignore_ascii_case(k.trim())
-                    || r.label().eq_ignore_ascii_case(k.trim())
-            })
-        })
-        .copied()
+        .filter(|r| kept.iter().any(|k| named(r, k)))
+        .cloned()
         .collect();
     if !rest.iter().all(|r| r.trim().is_empty()) {
         for role in check_roles(me, entity, &rest)? {

@@ -117,7 +117,7 @@ pub(crate) async fn other_active_operators<C: ConnectionTrait>(
     let operators = Query::select()
         .column(user_role::Column::UserId)
         .from(user_role::Entity)
-        .and_where(user_role::Column::RoleKey.eq(RoleKey::Operator.as_str()))
+        .and_where(user_role::Column::RoleKey.eq(RoleKey::OPERATOR.as_str()))
         .to_owned();
     let ids: Vec<Uuid> = user::Entity::find()
         .select_only()
@@ -167,7 +167,7 @@ pub async fn change_status(
             )));
         }
         let roles = crate::backend::roles::roles_of(&txn, current.id).await?;
-        if roles.contains(&RoleKey::Operator)
+        if roles.contains(&RoleKey::OPERATOR)
             && from == UserStatus::Active
             && other_active_operators(&txn, current.id).await? == 0
         {
