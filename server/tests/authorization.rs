@@ -139,7 +139,15 @@ fn call(name: &str, t: &Target) -> Body {
         } })),
         "reset_user_password" => Form(format!("id={}&version={stale}", t.user)),
         "purge_user" => Json(json!({ "id": t.user, "typed_email": "" })),
-        "list_entities" | "audit_options" => Form(String::new()),
+        "list_entities" | "audit_options" | "list_roles" => Form(String::new()),
+        // A nameless role: refused by its checks once authorised.
+        "create_role" => Json(json!({ "role": { "name": "", "description": "", "permissions": [],
+            "trading": "", "credit": "", "admin": "", "excel_add_in": "" } })),
+        // Operator is fixed and Trader built in: refused by their state once authorised.
+        "update_role" => Json(json!({ "key": "operator", "role": { "name": "Operator",
+            "description": "", "permissions": [], "trading": "", "credit": "", "admin": "",
+            "excel_add_in": "" } })),
+        "delete_role" => Json(json!({ "key": "trader" })),
         "list_audit" => Json(json!({ "query": {
             "actor": "", "action": "", "target": "", "entity": t.entity, "from": "", "to": "", "after": ""
         } })),
@@ -198,6 +206,10 @@ const RULES: &[(&str, Rule)] = &[
     ("rename_entity", Rule::Operator),
     ("suspend_entity", Rule::Operator),
     ("resume_entity", Rule::Operator),
+    ("list_roles", Rule::Operator),
+    ("create_role", Rule::Operator),
+    ("update_role", Rule::Operator),
+    ("delete_role", Rule::Operator),
 ];
 
 async fn target(db: &Db, slug: &'static str) -> Target {
@@ -219,7 +231,10 @@ async fn target(db: &Db, slug: &'static str) -> Target {
         let held = app::backend::roles::roles_of(db.read(), candidate.id)
             .await
             .unwrap();
-        if held.iter().all(|r| *r != RoleKey::ADMIN && *r != RoleKey::OPERATOR) {
+        if held
+            .iter()
+            .all(|r| *r != RoleKey::ADMIN && *r != RoleKey::OPERATOR)
+        {
             user = Some(candidate);
             break;
         }

@@ -22,7 +22,7 @@ pub struct AuditLine {
 }
 
 /// The actions the log can be filtered by, as (name, label), in the order the filter offers.
-pub const ACTIONS: [(&str, &str); 25] = [
+pub const ACTIONS: [(&str, &str); 28] = [
     ("user.created", "User created"),
     ("user.updated", "User edited"),
     ("user.deactivated", "User deactivated"),
@@ -48,6 +48,9 @@ pub const ACTIONS: [(&str, &str); 25] = [
     ("entity.renamed", "Entity renamed"),
     ("entity.suspended", "Entity suspended"),
     ("entity.resumed", "Entity resumed"),
+    ("role.created", "Role created"),
+    ("role.updated", "Role edited"),
+    ("role.deleted", "Role deleted"),
 ];
 
 /// What the Audit log page asks for, as its URL carries it (a missing one is empty).

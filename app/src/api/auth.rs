@@ -21,6 +21,8 @@ pub struct Me {
     pub mailbox: bool,
     /// May use the Entities page (operators with `Entities.Manage`).
     pub can_manage_entities: bool,
+    /// May use the Roles page (operators with `Roles.Manage`).
+    pub can_manage_roles: bool,
     /// May read the audit log (operators every entity, entity admins their own).
     pub can_read_audit: bool,
 }
@@ -79,6 +81,7 @@ impl Me {
             can_manage_users: s.has(Permission::UsersManage),
             mailbox: s.is_operator() && state.outbox.keeps_files(),
             can_manage_entities: s.is_operator() && s.has(Permission::EntitiesManage),
+            can_manage_roles: s.is_operator() && s.has(Permission::RolesManage),
             can_read_audit: s.has(Permission::AuditRead),
             id: s.user.id,
             name: s.user.name.clone(),

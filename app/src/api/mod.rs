@@ -12,6 +12,7 @@ pub mod entities;
 pub mod error;
 pub mod invitations;
 pub mod mailbox;
+pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod time;
 pub mod user_page;

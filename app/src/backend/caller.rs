@@ -8,11 +8,11 @@ use super::config::Config;
 use super::entity::{entity, user};
 use super::{sessions, Db};
 use crate::domain::{Actor, Catalogue, EntityId, Permission, RoleKey, UserId};
-use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use http::header::COOKIE;
 use http::HeaderMap;
 use sea_orm::DbErr;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The person behind a caller, without anything secret (no password hash).

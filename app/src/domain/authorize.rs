@@ -146,7 +146,11 @@ fn could_grant(actor: &Actor, role: &Role) -> bool {
 /// The roles `actor` may hand out in an entity: with `Invitations.Send` or `Users.Manage`, the
 /// roles they could grant (`could_grant`); the global role only in the operator entity (the
 /// operator scope belongs to no customer).
-pub fn grantable_roles(actor: &Actor, operator_entity: bool, catalogue: &Catalogue) -> Vec<RoleKey> {
+pub fn grantable_roles(
+    actor: &Actor,
+    operator_entity: bool,
+    catalogue: &Catalogue,
+) -> Vec<RoleKey> {
     if !(actor.has(Permission::InvitationsSend) || actor.has(Permission::UsersManage)) {
         return Vec::new();
     }
@@ -164,9 +168,11 @@ pub fn grantable_roles(actor: &Actor, operator_entity: bool, catalogue: &Catalog
 /// touch an operator, and an entity admin cannot touch an Admin. The rule follows what a role
 /// carries, not its name; a role the catalogue does not know outranks everyone.
 pub fn outranks_or_equals(actor: &Actor, target_roles: &[RoleKey], catalogue: &Catalogue) -> bool {
-    target_roles
-        .iter()
-        .all(|key| catalogue.get(key).is_some_and(|role| could_grant(actor, role)))
+    target_roles.iter().all(|key| {
+        catalogue
+            .get(key)
+            .is_some_and(|role| could_grant(actor, role))
+    })
 }
 
 /// Deny by default: `target` is the entity the action touches, `None` for global actions.
@@ -205,7 +211,11 @@ mod tests {
     }
 
     fn all_roles() -> Vec<RoleKey> {
-        Catalogue::built_in().roles().iter().map(|r| r.key.clone()).collect()
+        Catalogue::built_in()
+            .roles()
+            .iter()
+            .map(|r| r.key.clone())
+            .collect()
     }
 
     /// Expected outcome per action for an entity admin acting inside their own entity.
@@ -236,7 +246,11 @@ mod tests {
         ];
         for (role, operator_entity, want) in cases {
             assert_eq!(
-                grantable_roles(&actor(&[role.clone()]), operator_entity, &Catalogue::built_in()),
+                grantable_roles(
+                    &actor(&[role.clone()]),
+                    operator_entity,
+                    &Catalogue::built_in()
+                ),
                 want,
                 "{role:?} in operator entity: {operator_entity}"
             );
@@ -295,7 +309,11 @@ mod tests {
             (&operator, vec![R::ADMIN, R::TRADER], true),
             (&operator_entity_admin, vec![R::OPERATOR], false),
             (&operator_entity_admin, vec![R::ADMIN], false),
-            (&operator_entity_admin, vec![R::TRADER, R::CREDIT_OFFICER], true),
+            (
+                &operator_entity_admin,
+                vec![R::TRADER, R::CREDIT_OFFICER],
+                true,
+            ),
             (&operator_entity_admin, vec![], true),
             (&operator, vec![R::new("deleted")], false),
         ];

@@ -158,7 +158,11 @@ impl Catalogue {
 
     /// Names in rank order.
     pub fn labels(&self, keys: &[RoleKey]) -> Vec<String> {
-        let mut known: Vec<&Role> = self.roles.iter().filter(|r| keys.contains(&r.key)).collect();
+        let mut known: Vec<&Role> = self
+            .roles
+            .iter()
+            .filter(|r| keys.contains(&r.key))
+            .collect();
         known.sort_by_key(|r| r.rank);
         known.into_iter().map(|r| r.name.clone()).collect()
     }
@@ -167,7 +171,10 @@ impl Catalogue {
     pub fn sorted(&self, mut keys: Vec<RoleKey>) -> Vec<RoleKey> {
         keys.sort_by_key(|k| {
             (
-                self.roles.iter().position(|r| &r.key == k).unwrap_or(usize::MAX),
+                self.roles
+                    .iter()
+                    .position(|r| &r.key == k)
+                    .unwrap_or(usize::MAX),
                 k.clone(),
             )
         });
@@ -206,7 +213,12 @@ impl Catalogue {
                 RoleKey::MARKET_MAKER,
                 "Market Maker",
                 &[],
-                ["Place/cancel orders", "View own entity", "No", "Full access"],
+                [
+                    "Place/cancel orders",
+                    "View own entity",
+                    "No",
+                    "Full access",
+                ],
                 1,
             ),
             role(

@@ -25,6 +25,7 @@ use pages::{
     mailbox::MailboxPage,
     not_found::NotFound,
     password::{ForgotPasswordPage, ResetPasswordPage},
+    roles::RolesPage,
     sign_in::SignInPage,
     users::{DirectoryPage, UserPage},
 };
@@ -158,6 +159,16 @@ pub fn App() -> impl IntoView {
                             view! {
                                 <Allowed access=PageAccess::Entities>
                                     <EntitiesPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("roles")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Roles>
+                                    <RolesPage />
                                 </Allowed>
                             }
                         }

@@ -17,6 +17,7 @@ mod invitations;
 mod mail;
 mod name_order;
 mod name_order_upkeep;
+mod roles;
 mod schema;
 mod sessions;
 mod sign_in;

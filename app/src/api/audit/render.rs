@@ -68,6 +68,9 @@ fn phrase(action: &str) -> (&'static str, &'static str) {
         "entity.renamed" => ("{a} renamed the entity {t}", "{a} renamed the entity {t}"),
         "entity.suspended" => ("{a} suspended {t}", "{a} suspended {t}"),
         "entity.resumed" => ("{a} resumed {t}", "{a} resumed {t}"),
+        "role.created" => ("{a} created the role {t}", "{a} created the role {t}"),
+        "role.updated" => ("{a} edited the role {t}", "{a} edited the role {t}"),
+        "role.deleted" => ("{a} deleted the role {t}", "{a} deleted the role {t}"),
         "demo.seeded" => ("{a} loaded the demo data", "{a} loaded the demo data"),
         _ => ("{a}: {action} {t}", "{a}: {action} {t}"),
     }

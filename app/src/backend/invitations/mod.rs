@@ -123,7 +123,11 @@ pub(crate) fn check_roles(
     let mut roles = Vec::new();
     for name in raw.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
         let role = me.catalogue.find(name).ok_or_else(|| {
-            let names: Vec<&str> = allowed.iter().filter_map(|k| me.catalogue.get(k)).map(|r| r.name.as_str()).collect();
+            let names: Vec<&str> = allowed
+                .iter()
+                .filter_map(|k| me.catalogue.get(k))
+                .map(|r| r.name.as_str())
+                .collect();
             format!("“{name}” is not a role. Use {}.", names.join(", "))
         })?;
         if !allowed.contains(&role.key) {

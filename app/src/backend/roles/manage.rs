@@ -53,7 +53,11 @@ fn bounded(field: &str, value: &str, max: usize, errors: &mut FieldErrors) -> St
 }
 
 /// The role `form` describes, checked against the catalogue; `editing` is the role it replaces.
-fn check(form: &RoleForm, catalogue: &Catalogue, editing: Option<&Role>) -> Result<Role, FieldErrors> {
+fn check(
+    form: &RoleForm,
+    catalogue: &Catalogue,
+    editing: Option<&Role>,
+) -> Result<Role, FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = bounded("name", &form.name, NAME_MAX, &mut errors);
     if name.is_empty() {
@@ -63,7 +67,12 @@ fn check(form: &RoleForm, catalogue: &Catalogue, editing: Option<&Role>) -> Resu
     }) {
         errors.add("name", format!("There is already a role named {name}."));
     }
-    let description = bounded("description", &form.description, DESCRIPTION_MAX, &mut errors);
+    let description = bounded(
+        "description",
+        &form.description,
+        DESCRIPTION_MAX,
+        &mut errors,
+    );
     let mut permissions = BTreeSet::new();
     for raw in form.permissions.iter().take(Permission::ALL.len() + 1) {
         match Permission::parse(raw.trim()) {
@@ -123,14 +132,24 @@ fn key_for(name: &str, catalogue: &Catalogue) -> RoleKey {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    base = base.split('_').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("_");
+    base = base
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
     if base.is_empty() {
         base = "role".into();
     }
     base.truncate(40);
     let taken = |k: &str| catalogue.roles().iter().any(|r| r.key.as_str() == k);
     let key = (1..)
-        .map(|n| if n == 1 { base.clone() } else { format!("{base}_{n}") })
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}_{n}")
+            }
+        })
         .find(|k| !taken(k))
         .expect("some suffix is free");
     RoleKey::new(key)
@@ -168,7 +187,11 @@ fn name_taken(name: &str) -> ServiceError {
 }
 
 /// Writes `role`'s row and permissions (replacing what the key held).
-async fn write<C: ConnectionTrait>(conn: &C, role: &Role, insert: bool) -> Result<(), ServiceError> {
+async fn write<C: ConnectionTrait>(
+    conn: &C,
+    role: &Role,
+    insert: bool,
+) -> Result<(), ServiceError> {
     let row = role::ActiveModel {
         key: Set(role.key.as_str().to_string()),
         name: Set(role.name.clone()),
@@ -182,7 +205,10 @@ async fn write<C: ConnectionTrait>(conn: &C, role: &Role, insert: bool) -> Resul
         built_in: Set(role.built_in),
     };
     let written = if insert {
-        role::Entity::insert(row).exec_without_returning(conn).await.map(|_| ())
+        role::Entity::insert(row)
+            .exec_without_returning(conn)
+            .await
+            .map(|_| ())
     } else {
         role::Entity::update(row).exec(conn).await.map(|_| ())
     };
@@ -195,10 +221,13 @@ async fn write<C: ConnectionTrait>(conn: &C, role: &Role, insert: bool) -> Resul
         .exec(conn)
         .await?;
     if !role.permissions.is_empty() {
-        let rows = role.permissions.iter().map(|p| role_permission::ActiveModel {
-            role_key: Set(role.key.as_str().to_string()),
-            permission: Set(p.as_str().to_string()),
-        });
+        let rows = role
+            .permissions
+            .iter()
+            .map(|p| role_permission::ActiveModel {
+                role_key: Set(role.key.as_str().to_string()),
+                permission: Set(p.as_str().to_string()),
+            });
         role_permission::Entity::insert_many(rows)
             .exec_without_returning(conn)
             .await?;
@@ -259,9 +288,22 @@ pub async fn update(
     let event = audit::record(
         &txn,
         &me.audit(meta),
-        change("role.updated", &role)
-            .before(snapshot(before))
-            .after(snapshot(&role)),
+        {
+            // Only what changed: the log says "Permissions: … → …", not every field.
+            let (mut was, mut is) = (snapshot(before), snapshot(&role));
+            if let (Some(was), Some(is)) = (was.as_object_mut(), is.as_object_mut()) {
+                let same: Vec<String> = was
+                    .iter()
+                    .filter(|(k, v)| is.get(*k) == Some(v))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for key in same {
+                    was.remove(&key);
+                    is.remove(&key);
+                }
+            }
+            change("role.updated", &role).before(was).after(is)
+        },
         now,
     )
     .await?;
@@ -316,7 +358,11 @@ pub async fn delete(
     if pending > 0 {
         return Err(ServiceError::Conflict(format!(
             "{pending} pending {} this role; revoke {} first.",
-            if pending == 1 { "invitation carries" } else { "invitations carry" },
+            if pending == 1 {
+                "invitation carries"
+            } else {
+                "invitations carry"
+            },
             if pending == 1 { "it" } else { "them" },
         )));
     }
@@ -365,5 +411,8 @@ pub async fn holders<C: ConnectionTrait>(conn: &C) -> Result<HashMap<String, u64
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().map(|(k, n)| (k, n.max(0) as u64)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(k, n)| (k, n.max(0) as u64))
+        .collect())
 }

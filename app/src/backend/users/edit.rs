@@ -51,9 +51,10 @@ async fn check_role_change<C: ConnectionTrait>(
         .cloned()
         .collect();
     let catalogue = &me.catalogue;
-    let raises_own_power = added.iter().filter_map(|r| catalogue.get(r)).any(|r| {
-        r.permissions.iter().any(|p| !me.has(*p)) || (r.is_global && !me.is_operator())
-    });
+    let raises_own_power = added
+        .iter()
+        .filter_map(|r| catalogue.get(r))
+        .any(|r| r.permissions.iter().any(|p| !me.has(*p)) || (r.is_global && !me.is_operator()));
     if target.id == me.user.id && raises_own_power {
         return Err("You cannot give yourself more power.".into());
     }

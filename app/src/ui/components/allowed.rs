@@ -16,6 +16,8 @@ pub enum PageAccess {
     Mailbox,
     /// The Entities page: operators.
     Entities,
+    /// The Roles page: operators.
+    Roles,
     /// The Audit log: operators and entity admins.
     Auditors,
 }
@@ -27,6 +29,7 @@ impl PageAccess {
             Self::Inviters => me.can_invite,
             Self::Mailbox => me.mailbox,
             Self::Entities => me.can_manage_entities,
+            Self::Roles => me.can_manage_roles,
             Self::Auditors => me.can_read_audit,
         }
     }
@@ -34,12 +37,13 @@ impl PageAccess {
 
 /// The restricted pages, as the route table writes their paths; the server answers 403 for
 /// them to anyone they do not allow (the page itself then says "No access").
-pub const RESTRICTED_PAGES: [(&str, PageAccess); 6] = [
+pub const RESTRICTED_PAGES: [(&str, PageAccess); 7] = [
     ("/users", PageAccess::Admins),
     ("/users/:id", PageAccess::Admins),
     ("/invitations", PageAccess::Inviters),
     ("/mailbox", PageAccess::Mailbox),
     ("/entities", PageAccess::Entities),
+    ("/roles", PageAccess::Roles),
     ("/audit", PageAccess::Auditors),
 ];
 

@@ -39,6 +39,8 @@ pub fn Header(me: Me) -> impl IntoView {
                     .then(|| view! { <A href="/audit">"Audit log"</A> })}
                 {(me.can_manage_entities && !me.must_change_password)
                     .then(|| view! { <A href="/entities">"Entities"</A> })}
+                {(me.can_manage_roles && !me.must_change_password)
+                    .then(|| view! { <A href="/roles">"Roles"</A> })}
                 {(me.mailbox && !me.must_change_password)
                     .then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
                 <A href="/account">"My account"</A>

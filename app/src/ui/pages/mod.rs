@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod mailbox;
 pub mod not_found;
 pub mod password;
+pub mod roles;
 pub mod sign_in;
 pub mod users;
 

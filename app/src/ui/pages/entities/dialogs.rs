@@ -3,7 +3,7 @@
 
 use crate::api::entities::{CreateEntity, RenameEntity};
 use crate::ui::components::field::Field;
-use crate::ui::components::modal::{FormFoot, Modal};
+use crate::ui::components::modal::{form_action, FormFoot, Modal};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -23,35 +23,6 @@ pub fn slug_for(name: &str) -> String {
         .collect::<String>()
         .trim_end_matches('-')
         .to_string()
-}
-
-/// A dialog's form action: its last answer's errors, per field and as a whole; once it
-/// succeeds, the server's sentence goes to `on_done` and the dialog closes.
-fn form_action<A>(
-    action: ServerAction<A>,
-    on_close: Callback<()>,
-    on_done: Callback<String>,
-) -> (
-    impl Fn(&'static str) -> Signal<Option<String>> + Copy,
-    Signal<Option<String>>,
-)
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = crate::api::AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = action.value().get() {
-            on_done.run(message);
-            on_close.run(());
-        }
-    });
-    let error = move || action.value().get().and_then(Result::err);
-    let field =
-        move |name: &'static str| Signal::derive(move || error().and_then(|e| e.field(name)));
-    (field, Signal::derive(move || error().map(|e| e.summary())))
 }
 
 #[component]
