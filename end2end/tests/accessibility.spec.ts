@@ -52,7 +52,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await hydrated(page);
       await expectAccessible(page, 'a user page');
 
-      for (const path of ['/invitations', '/entities', '/audit', '/mailbox', '/account']) {
+      for (const path of ['/invitations', '/entities', '/roles', '/audit', '/mailbox', '/account']) {
         await page.goto(path);
         await hydrated(page);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
@@ -68,6 +68,12 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.getByRole('button', { name: 'New entity' }).click();
       await expect(page.getByRole('dialog', { name: 'New entity' })).toBeVisible();
       await expectAccessible(page, 'New entity dialog');
+      await page.keyboard.press('Escape');
+      await page.goto('/roles');
+      await hydrated(page);
+      await page.getByRole('button', { name: 'New role' }).click();
+      await expect(page.getByRole('dialog', { name: 'New role' })).toBeVisible();
+      await expectAccessible(page, 'New role dialog');
     });
 
     test('a member sees the no-access page', async ({ browser }) => {

@@ -4,7 +4,7 @@ import { hydrated } from '../fixtures/usher';
 
 test('a member opening an admin page gets a plain "no access" page, without admin controls', async ({ browser }) => {
   const page = await signedInBrowser(browser, 'trader@northwind.test');
-  for (const path of ['/users', '/invitations', '/mailbox', '/entities', '/audit']) {
+  for (const path of ['/users', '/invitations', '/mailbox', '/entities', '/roles', '/audit']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await hydrated(page);
@@ -18,9 +18,9 @@ test('a member opening an admin page gets a plain "no access" page, without admi
   await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
 });
 
-test('an entity admin opening the Mailbox or Entities gets the same', async ({ browser }) => {
+test('an entity admin opening the Mailbox, Entities or Roles gets the same', async ({ browser }) => {
   const page = await signedInBrowser(browser, 'admin@northwind.test');
-  for (const path of ['/mailbox', '/entities']) {
+  for (const path of ['/mailbox', '/entities', '/roles']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await expect(page.getByRole('heading', { name: 'No access' })).toBeVisible();

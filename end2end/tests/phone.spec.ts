@@ -51,7 +51,7 @@ test('every console screen fits a phone, with every action in reach', async ({ b
     await expect(actions.nth(i)).toBeInViewport();
   }
 
-  for (const path of ['/invitations', '/entities', '/audit', '/mailbox', '/account']) {
+  for (const path of ['/invitations', '/entities', '/roles', '/audit', '/mailbox', '/account']) {
     await page.goto(path);
     await hydrated(page);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();

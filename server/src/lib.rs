@@ -8,6 +8,7 @@ pub mod config;
 pub mod export;
 pub mod forms;
 pub mod guards;
+pub mod live;
 pub mod middleware;
 pub mod router;
 pub mod workers;

@@ -85,6 +85,7 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let export_routes = Router::new()
         .route("/export/users.csv", get(crate::export::users_csv))
         .route("/export/audit.csv", get(crate::export::audit_csv))
+        .route("/events", get(crate::live::events))
         .with_state(state.clone());
     let assets = assets(&options);
     Router::new()
@@ -152,10 +153,33 @@ fn assets(options: &LeptosOptions) -> Router {
     ))
 }
 
+/// Ctrl-C, or SIGTERM (what service managers and container runtimes send).
+async fn stop_asked() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 pub async fn serve(db: Db, config: Config, addr: SocketAddr) -> Result<(), String> {
     let state = AppState::try_new(db, config)?;
     let app = build(state.clone(), leptos_options(addr));
-    workers::spawn(state);
+    workers::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
@@ -164,8 +188,12 @@ pub async fn serve(db: Db, config: Config, addr: SocketAddr) -> Result<(), Strin
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
+    .with_graceful_shutdown(async move {
+        stop_asked().await;
+        tracing::info!("shutting down: ending event streams, finishing requests");
+        // Event streams never end by themselves: told to, they end now, so the server stops
+        // as soon as the requests in flight are answered.
+        state.events.close();
     })
     .await
     .map_err(|e| format!("server stopped: {e}"))

@@ -31,6 +31,11 @@ pub fn spawn(state: AppState) {
             }
         }
     });
+    // PostgreSQL: the changes other Usher processes make reach this one's event streams.
+    tokio::spawn(app::backend::events::relay(
+        state.db.clone(),
+        state.events.clone(),
+    ));
     tokio::spawn(deliver_mail(state));
 }
 

@@ -68,13 +68,14 @@ pub async fn accept_invitation(
     let session = accept::accept(&state, form, context::meta(), context::now()).await?;
     // Whoever was signed in on this browser before is signed out: the new account takes over.
     if let Some(previous) = context::request_session_token() {
-        crate::backend::sessions::end_by_token(
+        let ended = crate::backend::sessions::end_by_token(
             &state.db,
             &previous,
             context::meta(),
             context::now(),
         )
         .await?;
+        state.events.publish(ended);
     }
     context::set_session_cookie(&state.config, &session);
     Ok(())

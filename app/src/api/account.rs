@@ -65,7 +65,8 @@ pub async fn end_my_session(id: uuid::Uuid) -> Result<(), AppError> {
     use super::context;
     use crate::backend::sessions;
     let (state, me) = context::require_session().await?;
-    sessions::end_own(&state.db, &me, id, context::meta(), context::now()).await?;
+    let ended = sessions::end_own(&state.db, &me, id, context::meta(), context::now()).await?;
+    state.events.publish([ended]);
     Ok(())
 }
 

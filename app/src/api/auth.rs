@@ -53,7 +53,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     .await?;
     // A browser that was signed in as someone else leaves that session behind, ended.
     if let Some(previous) = context::request_session_token() {
-        sessions::end_by_token(&state.db, &previous, context::meta(), context::now()).await?;
+        let ended =
+            sessions::end_by_token(&state.db, &previous, context::meta(), context::now()).await?;
+        state.events.publish(ended);
     }
     context::set_session_cookie(&state.config, &token);
     Ok(())
@@ -65,7 +67,9 @@ pub async fn sign_out() -> Result<(), AppError> {
     use crate::backend::sessions;
     let state = context::state()?;
     if let Some(token) = context::request_session_token() {
-        sessions::end_by_token(&state.db, &token, context::meta(), context::now()).await?;
+        let ended =
+            sessions::end_by_token(&state.db, &token, context::meta(), context::now()).await?;
+        state.events.publish(ended);
     }
     context::clear_session_cookie(&state.config);
     Ok(())

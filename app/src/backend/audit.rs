@@ -109,9 +109,11 @@ impl Change {
 }
 
 impl Change {
-    /// The admin event that announces this change once it has committed.
-    pub fn event(&self, now: DateTime<Utc>) -> AdminEvent {
+    /// The admin event that announces this change (audit row `id`) once it has committed.
+    pub fn event(&self, id: Uuid, actor: &AuditActor, now: DateTime<Utc>) -> AdminEvent {
         AdminEvent {
+            id,
+            actor_id: actor.id,
             action: self.action.to_string(),
             entity_id: self.entity_id,
             target_kind: self.target_kind.to_string(),
@@ -121,9 +123,14 @@ impl Change {
     }
 }
 
-fn row(ctx: &AuditContext, change: Change, now: DateTime<Utc>) -> audit_event::ActiveModel {
+fn row(
+    ctx: &AuditContext,
+    change: Change,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         at: Set(now),
         actor_kind: Set(ctx.actor.kind.to_string()),
         actor_id: Set(ctx.actor.id),
@@ -164,10 +171,12 @@ pub async fn record<C: ConnectionTrait>(
     change: Change,
     now: DateTime<Utc>,
 ) -> Result<AdminEvent, DbErr> {
-    let event = change.event(now);
-    audit_event::Entity::insert(row(ctx, change, now))
+    let id = Uuid::now_v7();
+    let event = change.event(id, &ctx.actor, now);
+    audit_event::Entity::insert(row(ctx, change, id, now))
         .exec_without_returning(conn)
         .await?;
+    super::events::notify(conn, std::slice::from_ref(&event)).await?;
     Ok(event)
 }
 
@@ -181,10 +190,20 @@ pub async fn record_many<C: ConnectionTrait>(
     if changes.is_empty() {
         return Ok(Vec::new());
     }
-    let events = changes.iter().map(|c| c.event(now)).collect();
-    let rows: Vec<_> = changes.into_iter().map(|c| row(ctx, c, now)).collect();
+    let ids: Vec<Uuid> = changes.iter().map(|_| Uuid::now_v7()).collect();
+    let events: Vec<AdminEvent> = changes
+        .iter()
+        .zip(&ids)
+        .map(|(c, id)| c.event(*id, &ctx.actor, now))
+        .collect();
+    let rows: Vec<_> = changes
+        .into_iter()
+        .zip(ids)
+        .map(|(c, id)| row(ctx, c, id, now))
+        .collect();
     audit_event::Entity::insert_many(rows)
         .exec_without_returning(conn)
         .await?;
+    super::events::notify(conn, &events).await?;
     Ok(events)
 }

@@ -122,3 +122,50 @@ pub async fn names_of<C: ConnectionTrait>(
         .into_iter()
         .collect())
 }
+
+/// What a stream reconnecting after event `last` missed, oldest first, within `scope` (one
+/// entity, or `None` for all): `None` when `last` is unknown or more than `limit` events
+/// followed it (the screen then reads everything afresh instead). Transactions commit in their
+/// own order, so an event stamped a little before `last` may have committed after it: the
+/// replay reaches `OVERLAP` further back, and the browser skips ids it has seen.
+pub const OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
+pub async fn since<C: ConnectionTrait>(
+    conn: &C,
+    scope: Option<Uuid>,
+    last: Uuid,
+    limit: u64,
+) -> Result<Option<Vec<super::events::AdminEvent>>, DbErr> {
+    use audit_event::Column as C;
+    let Some(seen) = audit_event::Entity::find_by_id(last).one(conn).await? else {
+        return Ok(None);
+    };
+    let mut query = audit_event::Entity::find()
+        .filter(C::At.gte(seen.at - OVERLAP))
+        .filter(C::Id.ne(last));
+    if let Some(entity) = scope {
+        query = query.filter(C::EntityId.eq(entity));
+    }
+    let rows = query
+        .order_by_asc(C::At)
+        .order_by_asc(C::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    if rows.len() as u64 > limit {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .map(|e| super::events::AdminEvent {
+                id: e.id,
+                action: e.action,
+                entity_id: e.entity_id,
+                target_kind: e.target_kind,
+                target_id: e.target_id,
+                actor_id: e.actor_id,
+                at: e.at,
+            })
+            .collect(),
+    ))
+}

@@ -86,8 +86,9 @@ pub async fn sign_in(
         meta,
     };
     let change = Change::user("user.signed_in", &user);
-    audit::record(&txn, &ctx, change, now).await?;
+    let event = audit::record(&txn, &ctx, change, now).await?;
     txn.commit().await?;
+    state.events.publish([event]);
     Ok(created)
 }
 

@@ -97,7 +97,7 @@ pub async fn create_account(
         password_hash: Some(hash),
         must_change_password: generated,
     };
-    let user = users::insert(&txn, new, &ctx, now).await?;
+    let (user, _) = users::insert(&txn, new, &ctx, now).await?;
     txn.commit().await?;
     Ok((user, generated.then_some(password)))
 }

@@ -201,7 +201,7 @@ pub async fn end_own(
     session_id: Uuid,
     meta: RequestMeta,
     now: DateTime<Utc>,
-) -> Result<(), ServiceError> {
+) -> Result<super::events::AdminEvent, ServiceError> {
     let txn = db.begin().await?;
     let ended = session::Entity::delete_many()
         .filter(session::Column::Id.eq(session_id))
@@ -213,9 +213,9 @@ pub async fn end_own(
         return Err(ServiceError::NotFound);
     }
     let change = Change::caller("session.ended", me).before(json!({ "session": session_id }));
-    audit::record(&txn, &me.audit(meta), change, now).await?;
+    let event = audit::record(&txn, &me.audit(meta), change, now).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(event)
 }
 
 /// An admin ends one session of a user (`Some`) or all of them (`None`).
@@ -249,18 +249,20 @@ pub async fn end_for_user(
     Ok(ended)
 }
 
-/// Sign-out: the session is gone from the database, whatever the browser keeps.
+/// Sign-out: the session is gone from the database, whatever the browser keeps. Returns the
+/// event to publish once committed (none for a token that opened nothing).
 pub async fn end_by_token(
     db: &Db,
     token: &str,
     meta: RequestMeta,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Option<super::events::AdminEvent>, DbErr> {
     let txn = db.begin().await?;
     let found = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
         .one(&txn)
         .await?;
+    let mut event = None;
     if let Some(session) = found {
         session::Entity::delete_by_id(session.id).exec(&txn).await?;
         if let Some(user) = user::Entity::find_by_id(session.user_id).one(&txn).await? {
@@ -269,10 +271,11 @@ pub async fn end_by_token(
                 meta,
             };
             let change = Change::user("user.signed_out", &user);
-            audit::record(&txn, &ctx, change, now).await?;
+            event = Some(audit::record(&txn, &ctx, change, now).await?);
         }
     }
-    txn.commit().await
+    txn.commit().await?;
+    Ok(event)
 }
 
 /// Removes sessions past their idle or absolute expiry; returns how many.

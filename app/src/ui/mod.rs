@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod components;
 pub mod form_post;
+pub mod live;
 pub mod pages;
 
 use crate::api::auth::current_user;
@@ -207,6 +208,7 @@ fn SignedInLayout() -> impl IntoView {
     // Blocking: the server waits for it before sending anything, so a signed-out visitor gets a
     // real 302 to the sign-in page rather than a page that redirects once the WebAssembly runs.
     let me = Resource::new_blocking(|| (), |_| current_user());
+    live::provide(me);
     // Each move to another page asks again who is signed in (access withdrawn ends the session
     // at the next page), but the layout and the page are built again only when the answer
     // changed: rebuilding on every answer built each page twice, and asked for its data twice.

@@ -215,8 +215,8 @@ pub async fn accept(
         let problem = problem_now(state, &form.token, now, LinkProblem::Used).await?;
         return Err(link_error(problem));
     }
-    let user = match users::insert(&txn, new, &ctx, now).await {
-        Ok(user) => user,
+    let (user, created) = match users::insert(&txn, new, &ctx, now).await {
+        Ok(made) => made,
         Err(ServiceError::Invalid(_)) => return Err(link_error(LinkProblem::AccountExists)),
         Err(other) => return Err(other),
     };
@@ -237,7 +237,6 @@ pub async fn accept(
         now,
     )
     .await?;
-    let created = crate::backend::audit::Change::user("user.created", &user).event(now);
     let (token, _) = sessions::create(&txn, user.id, &meta, &state.config, now).await?;
     txn.commit().await?;
     super::after_commit(state, vec![event, created], false);

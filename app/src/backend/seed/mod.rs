@@ -182,7 +182,7 @@ pub async fn seed_demo(
             password_hash: Some(hash.clone()),
             must_change_password: false,
         };
-        named_ids.push(users::insert(&txn, new, &ctx, now).await?.id);
+        named_ids.push(users::insert(&txn, new, &ctx, now).await?.0.id);
     }
     let invitations = seed_invitations(
         &txn,

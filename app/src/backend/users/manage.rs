@@ -3,7 +3,7 @@
 
 use super::reset::{issue_token, Purpose};
 use super::{insert, NewUser};
-use crate::backend::audit::{Change, RequestMeta};
+use crate::backend::audit::RequestMeta;
 use crate::backend::entity::user;
 use crate::backend::error::ServiceError;
 use crate::backend::invitations::check_roles;
@@ -135,7 +135,7 @@ pub async fn create(
     };
     let ctx = me.audit(meta);
     let txn = state.db.begin().await?;
-    let user = insert(&txn, new, &ctx, now).await?;
+    let (user, created) = insert(&txn, new, &ctx, now).await?;
     let mut mails = Vec::new();
     if access == Access::SetPasswordEmail {
         let (token, expires_at) = issue_token(&txn, user.id, Purpose::FirstLogin, now).await?;
@@ -152,9 +152,7 @@ pub async fn create(
     let queued = !mails.is_empty();
     mail::enqueue(&txn, mails, now).await?;
     txn.commit().await?;
-    state
-        .events
-        .publish([Change::user("user.created", &user).event(now)]);
+    state.events.publish([created]);
     if queued {
         state.outbox.wake();
     }

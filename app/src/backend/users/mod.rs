@@ -94,7 +94,7 @@ pub async fn insert<C: ConnectionTrait>(
     new: NewUser,
     ctx: &AuditContext,
     now: DateTime<Utc>,
-) -> Result<user::Model, ServiceError> {
+) -> Result<(user::Model, AdminEvent), ServiceError> {
     let roles = new.roles.clone();
     let model = new.into_model(ctx.actor.id, now);
     match user::Entity::insert(active_model(model.clone()))
@@ -117,8 +117,8 @@ pub async fn insert<C: ConnectionTrait>(
         "status": model.status,
         "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
     }));
-    audit::record(conn, ctx, change, now).await?;
-    Ok(model)
+    let event = audit::record(conn, ctx, change, now).await?;
+    Ok((model, event))
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<user::Model>, DbErr> {

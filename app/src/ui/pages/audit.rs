@@ -72,6 +72,23 @@ pub fn AuditPage() -> impl IntoView {
         }
     });
     let list = Resource::new(move || query.get(), list_audit);
+    // New events are announced on the newest page; deeper pages are history.
+    let news = crate::ui::live::follow(
+        move |e| {
+            let shown = query.with_untracked(|q| {
+                q.after.is_empty()
+                    && (q.action.is_empty() || q.action == e.action)
+                    && (q.entity.is_empty()
+                        || e.entity_id.map(|id| id.to_string()).as_ref() == Some(&q.entity))
+            });
+            if shown {
+                crate::ui::live::Effect::Announce
+            } else {
+                crate::ui::live::Effect::Ignore
+            }
+        },
+        move || list.refetch(),
+    );
     let options = Resource::new(|| (), |_| audit_options());
     let earlier = RwSignal::new(Vec::<String>::new());
     let navigate = use_navigate();
@@ -94,6 +111,12 @@ pub fn AuditPage() -> impl IntoView {
                 "Export CSV"
             </a>
         </div>
+        <crate::ui::live::LiveNews
+            news
+            one="event"
+            many="events"
+            on_show=Callback::new(move |_| list.refetch())
+        />
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading the log…"</p> }
         }>

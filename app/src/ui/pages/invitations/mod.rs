@@ -41,6 +41,20 @@ pub fn InvitationsPage() -> impl IntoView {
         }
     });
     let list = Resource::new(move || query.get(), list_invitations);
+    let news = crate::ui::live::follow(
+        move |e| {
+            let chosen = query.with_untracked(|q| q.entity.clone());
+            let elsewhere =
+                !chosen.is_empty() && e.entity_id.map(|id| id.to_string()) != Some(chosen);
+            match (e.target_kind.as_str(), e.action.as_str()) {
+                _ if elsewhere => crate::ui::live::Effect::Ignore,
+                (_, "invitation.created") => crate::ui::live::Effect::Announce,
+                ("invitation", _) => crate::ui::live::Effect::Redraw,
+                _ => crate::ui::live::Effect::Ignore,
+            }
+        },
+        move || list.refetch(),
+    );
     let options = Resource::new(|| (), |_| invite_options());
     // Cursors of the pages before this one, for Previous.
     let earlier = RwSignal::new(Vec::<String>::new());
@@ -149,6 +163,12 @@ pub fn InvitationsPage() -> impl IntoView {
                 </select>
             </label>
         </form>
+        <crate::ui::live::LiveNews
+            news
+            one="change"
+            many="changes"
+            on_show=Callback::new(move |_| list.refetch())
+        />
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading invitations…"</p> }
         }>

@@ -41,6 +41,16 @@ pub fn UserPage() -> impl IntoView {
         },
     );
     let notice = RwSignal::new(None::<crate::ui::pages::Notice>);
+    let news = crate::ui::live::follow(
+        move |e| {
+            if e.target_id.is_some() && e.target_id == id.get_untracked() {
+                crate::ui::live::Effect::Redraw
+            } else {
+                crate::ui::live::Effect::Ignore
+            }
+        },
+        move || reload.update(|n| *n += 1),
+    );
     let options = Resource::new(|| (), |_| user_form_options());
     let flash = use_context::<crate::ui::pages::Flash>();
     let on_changed = Callback::new(move |changed: Changed| {
@@ -60,6 +70,12 @@ pub fn UserPage() -> impl IntoView {
             <a href="/users">"← Users"</a>
         </p>
         <crate::ui::pages::NoticeLine notice />
+        <crate::ui::live::LiveNews
+            news
+            one="change"
+            many="changes"
+            on_show=Callback::new(move |_| reload.update(|n| *n += 1))
+        />
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading user…"</p> }
         }>

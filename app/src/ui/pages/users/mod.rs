@@ -15,6 +15,7 @@ use crate::api::directory::{directory_options, list_directory, parse_statuses, D
 use crate::api::users::user_form_options;
 use crate::domain::order::Order;
 use crate::ui::components::choices::EntityFilter;
+use crate::ui::live;
 use crate::ui::pages::{error_notice, query_href};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -126,6 +127,21 @@ pub fn DirectoryPage() -> impl IntoView {
     });
     // Set while a listing for a changed query is on its way (the old rows stay meanwhile).
     let loading = RwSignal::new(false);
+    // Someone else's change to people or invitations: rows shown are redrawn; new ones wait.
+    let news = live::follow(
+        move |e| {
+            let chosen = query.with_untracked(|q| q.entity.clone());
+            let elsewhere =
+                !chosen.is_empty() && e.entity_id.map(|id| id.to_string()) != Some(chosen);
+            match (e.target_kind.as_str(), e.action.as_str()) {
+                _ if elsewhere => live::Effect::Ignore,
+                (_, "user.created" | "invitation.created") => live::Effect::Announce,
+                ("user" | "invitation", _) => live::Effect::Redraw,
+                _ => live::Effect::Ignore,
+            }
+        },
+        move || list.refetch(),
+    );
 
     view! {
         <Title text="Users" />
@@ -250,6 +266,7 @@ pub fn DirectoryPage() -> impl IntoView {
         </form>
         // While a listing for a changed query is on its way the rows shown stay, dimmed, and
         // the line above them says so. Outside the Transition: it outlives each table.
+        <live::LiveNews news one="change" many="changes" on_show=Callback::new(move |_| list.refetch()) />
         <div class="listing" aria-busy=move || loading.get().to_string()>
             <p class="listing-status muted" role="status">
                 {move || loading.get().then_some("Searching…")}
