@@ -91,5 +91,5 @@ test('an operator makes a role, a holder uses it, and an edit takes it away at t
   // The audit log tells the story.
   await page.goto('/audit?action=role.updated');
   await expect(page.getByText(`Olivia Operator edited the role ${name}`)).toBeVisible();
-  await expect(page.getByText('Permissions: Audit.Read → —').first()).toBeVisible();
+  await expect(page.getByText('Permissions: Audit.Read → none').first()).toBeVisible();
 });

@@ -139,7 +139,12 @@ pub fn follow(
         set_timeout(
             move || {
                 waiting.set_value(false);
-                refresh();
+                // They may have started something meanwhile.
+                if busy_here() {
+                    news.update(|n| *n += 1);
+                } else {
+                    refresh();
+                }
             },
             std::time::Duration::from_millis(300),
         );
@@ -154,9 +159,9 @@ pub fn follow(
         if let Some(event) = event {
             match untrack(|| judge(&event)) {
                 Effect::Ignore => {}
-                // A dialog may hold what someone is typing: redrawing could take it away, so
-                // the change waits for them to ask.
-                Effect::Redraw if dialog_open() => news.update(|n| *n += 1),
+                // Someone in the middle of something (a dialog, a menu, a field, a row they
+                // are on) keeps it: the change waits for them to ask.
+                Effect::Redraw if busy_here() => news.update(|n| *n += 1),
                 Effect::Redraw => redraw(),
                 Effect::Announce => news.update(|n| *n += 1),
             }
@@ -166,12 +171,14 @@ pub fn follow(
     news
 }
 
-fn dialog_open() -> bool {
-    document()
-        .query_selector("dialog[open]")
-        .ok()
-        .flatten()
-        .is_some()
+fn busy_here() -> bool {
+    let doc = document();
+    let open = |selector: &str| doc.query_selector(selector).ok().flatten().is_some();
+    let focus_inside = doc.active_element().is_some_and(|el| {
+        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            || el.closest("table").ok().flatten().is_some()
+    });
+    open("dialog[open]") || open("[role=menu]:popover-open") || focus_inside
 }
 
 /// "3 new — Show": shown while something new waits; Show reads it and clears the count.
@@ -184,7 +191,8 @@ pub fn LiveNews(
     on_show: Callback<()>,
 ) -> impl IntoView {
     view! {
-        <p class="live-news" role="status" hidden=move || news.get() == 0>
+        // Polite, but not a `status`: the page's own notices keep that role.
+        <p class="live-news" aria-live="polite" hidden=move || news.get() == 0>
             <span>
                 {move || {
                     let n = news.get();
