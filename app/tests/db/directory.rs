@@ -59,7 +59,7 @@ pub(crate) async fn add_user(t: &TestDb, slug: &str, name: &str, email: &str) ->
         must_change_password: false,
     };
     let txn = t.db.begin().await.unwrap();
-    let user = users::insert(&txn, new, &AuditContext::system("test"), Utc::now())
+    let (user, _) = users::insert(&txn, new, &AuditContext::system("test"), Utc::now())
         .await
         .unwrap();
     txn.commit().await.unwrap();
