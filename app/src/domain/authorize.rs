@@ -247,7 +247,7 @@ mod tests {
         for (role, operator_entity, want) in cases {
             assert_eq!(
                 grantable_roles(
-                    &actor(&[role.clone()]),
+                    &actor(std::slice::from_ref(&role)),
                     operator_entity,
                     &Catalogue::built_in()
                 ),
@@ -345,7 +345,11 @@ mod tests {
         );
         let auditor = RoleKey::new("auditor");
         assert!(!grantable_roles(&admin, false, &catalogue).contains(&auditor));
-        assert!(!outranks_or_equals(&admin, &[auditor.clone()], &catalogue));
+        assert!(!outranks_or_equals(
+            &admin,
+            std::slice::from_ref(&auditor),
+            &catalogue
+        ));
         let holder = Actor::from_roles(
             UserId(Uuid::nil()),
             EntityId(Uuid::from_u128(1)),

@@ -102,10 +102,7 @@ pub fn RoleDialog(
                     aria-describedby="permissions-error"
                 >
                     <legend>"Usher permissions"</legend>
-                    {offered
-                        .into_iter()
-                        .map(|p| permission_check(p, chosen))
-                        .collect_view()}
+                    {offered.into_iter().map(|p| permission_check(p, chosen)).collect_view()}
                     <p class="field-error" id="permissions-error">
                         {move || permissions_error.get()}
                     </p>

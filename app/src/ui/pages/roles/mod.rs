@@ -18,7 +18,7 @@ use leptos_meta::Title;
 #[derive(Clone, Debug, PartialEq)]
 enum Editing {
     New,
-    Role(RoleRow),
+    Role(Box<RoleRow>),
 }
 
 #[component]
@@ -124,9 +124,7 @@ pub fn RolesPage() -> impl IntoView {
                                     <th scope="col">"Excel Add-in"</th>
                                 </tr>
                             </thead>
-                            <tbody>
-                                {page.roles.into_iter().map(business_row).collect_view()}
-                            </tbody>
+                            <tbody>{page.roles.into_iter().map(business_row).collect_view()}</tbody>
                         </table>
                     </div>
                     {move || {
@@ -135,7 +133,7 @@ pub fn RolesPage() -> impl IntoView {
                             .map(|what| {
                                 let current = match what {
                                     Editing::New => None,
-                                    Editing::Role(row) => Some(row),
+                                    Editing::Role(row) => Some(*row),
                                 };
                                 view! {
                                     <RoleDialog
@@ -179,7 +177,9 @@ fn role_row(
                 {row.name.clone()}
                 {row.built_in.then(|| view! { <span class="chip">"Built in"</span> })}
                 {(!row.description.is_empty())
-                    .then(|| view! { <span class="role-description">{row.description.clone()}</span> })}
+                    .then(|| {
+                        view! { <span class="role-description">{row.description.clone()}</span> }
+                    })}
             </th>
             <td data-label="Held by">{counted(row.holders as usize, "person", "people")}</td>
             {permissions
@@ -205,7 +205,7 @@ fn role_row(
                                     class="button small"
                                     aria-label=format!("Edit {}", row.name)
                                     on:click=move |_| {
-                                        editing.set(Some(Editing::Role(for_edit.clone())))
+                                        editing.set(Some(Editing::Role(Box::new(for_edit.clone()))))
                                     }
                                 >
                                     "Edit"

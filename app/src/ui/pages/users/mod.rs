@@ -266,7 +266,12 @@ pub fn DirectoryPage() -> impl IntoView {
         </form>
         // While a listing for a changed query is on its way the rows shown stay, dimmed, and
         // the line above them says so. Outside the Transition: it outlives each table.
-        <live::LiveNews news one="change" many="changes" on_show=Callback::new(move |_| list.refetch()) />
+        <live::LiveNews
+            news
+            one="change"
+            many="changes"
+            on_show=Callback::new(move |_| list.refetch())
+        />
         <div class="listing" aria-busy=move || loading.get().to_string()>
             <p class="listing-status muted" role="status">
                 {move || loading.get().then_some("Searching…")}
