@@ -86,6 +86,7 @@ bench: tools
 	cargo bench -p server --bench bulk_invite
 	cargo bench -p server --bench directory
 	cargo bench -p server --bench audit
+	cargo bench -p server --bench live
 	bash .ci/measure-footprint.sh
 
 clean-test-dbs:
