@@ -53,6 +53,11 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.locator('tbody tr').first()).toBeVisible();
     await shoot(page, `entities-${scheme}`);
 
+    await page.goto('/roles');
+    await hydrated(page);
+    await expect(page.locator('table.roles tbody tr').first()).toBeVisible();
+    await shoot(page, `roles-${scheme}`);
+
     await page.goto('/audit');
     await hydrated(page);
     await expect(page.locator('.audit-trail > li').first()).toBeVisible();

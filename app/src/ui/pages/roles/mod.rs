@@ -91,8 +91,9 @@ pub fn RolesPage() -> impl IntoView {
                                         .into_iter()
                                         .map(|p| {
                                             view! {
-                                                <th scope="col" title=p.describe>
-                                                    {p.name}
+                                                <th scope="col" class="perm" title=p.describe>
+                                                    // May break after the dot: "Users." / "Manage".
+                                                    {p.name.replace('.', ".\u{200B}")}
                                                 </th>
                                             }
                                         })
