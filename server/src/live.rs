@@ -7,7 +7,7 @@
 //! caller's own entity or a role changes arrives, and every few seconds), and when the process
 //! shuts down (`Events::close`), so a graceful shutdown never waits for a browser.
 
-use app::backend::events::AdminEvent;
+use app::backend::events::{AdminEvent, RESET};
 use app::backend::{audit_log, caller, AppState, Caller};
 use app::domain::Action;
 use axum::extract::State;
@@ -25,6 +25,47 @@ use uuid::Uuid;
 const REPLAY_MAX: u64 = 500;
 /// How often a quiet stream checks that its session still has the access.
 const RECHECK: Duration = Duration::from_secs(5);
+/// Streams one session may hold (tabs), and one process.
+const PER_SESSION: usize = 6;
+const PER_PROCESS: usize = 5_000;
+/// A browser that reads nothing for this long loses its stream, so it can hold up neither a
+/// shutdown nor a task.
+const SEND_WITHIN: Duration = Duration::from_secs(10);
+
+/// The streams open now, by session.
+fn open_streams() -> &'static std::sync::Mutex<std::collections::HashMap<Uuid, usize>> {
+    static OPEN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<Uuid, usize>>> =
+        std::sync::OnceLock::new();
+    OPEN.get_or_init(Default::default)
+}
+
+/// A stream's place among the open ones, given back when it ends.
+struct Slot(Uuid);
+
+impl Slot {
+    fn take(session: Uuid) -> Option<Self> {
+        let mut open = open_streams().lock().unwrap_or_else(|p| p.into_inner());
+        let total: usize = open.values().sum();
+        let mine = open.entry(session).or_default();
+        if *mine >= PER_SESSION || total >= PER_PROCESS {
+            return None;
+        }
+        *mine += 1;
+        Some(Self(session))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = open_streams().lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.0) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.0);
+            }
+        }
+    }
+}
 
 /// Whose events a caller hears: `Some(None)` every entity's, `Some(Some(id))` one entity's,
 /// `None` nobody's.
@@ -39,6 +80,15 @@ fn scope(me: &Caller) -> Option<Option<Uuid>> {
 
 async fn caller_now(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
     caller::from_headers(&state.db, &state.config, headers, Utc::now())
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The caller again, without touching the session's idle clock: a stream is not the person.
+async fn still_live(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
+    let token = caller::session_token(&state.config, headers)?;
+    app::backend::sessions::still_live(&state.db, &state.config, &token, Utc::now())
         .await
         .ok()
         .flatten()
@@ -59,12 +109,23 @@ pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let Some(scope) = scope(&me) else {
         return (StatusCode::FORBIDDEN, "Only admins follow changes.").into_response();
     };
+    let Some(slot) = Slot::take(me.session_id) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(http::header::RETRY_AFTER, "30")],
+            "Too many open windows follow changes; close some.",
+        )
+            .into_response();
+    };
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Uuid::parse_str(v.trim()).ok());
     let (sender, receiver) = mpsc::channel::<Event>(64);
-    tokio::spawn(follow(state, headers, me.entity.id, scope, last, sender));
+    tokio::spawn(async move {
+        follow(state, headers, me.entity.id, scope, last, sender).await;
+        drop(slot);
+    });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver
             .recv()
@@ -96,7 +157,12 @@ async fn follow(
     tokio::pin!(closed);
     let send = |event: Event| {
         let sender = sender.clone();
-        async move { sender.send(event).await.is_ok() }
+        async move {
+            matches!(
+                tokio::time::timeout(SEND_WITHIN, sender.send(event)).await,
+                Ok(Ok(()))
+            )
+        }
     };
     if !send(
         Event::default()
@@ -121,11 +187,16 @@ async fn follow(
                     return;
                 }
             }
-            Err(error) => tracing::warn!(%error, "replaying events failed"),
+            Err(error) => {
+                tracing::warn!(%error, "replaying events failed");
+                if !send(Event::default().event("reset").data("read afresh")).await {
+                    return;
+                }
+            }
         }
     }
     let still_allowed = || async {
-        caller_now(&state, &headers)
+        still_live(&state, &headers)
             .await
             .is_some_and(|me| self::scope(&me) == Some(scope))
     };
@@ -141,6 +212,12 @@ async fn follow(
                 }
             }
             received = live.recv() => match received {
+                // Events may have been lost on their way from another process.
+                Ok(event) if event.action == RESET => {
+                    if !send(Event::default().event("reset").data("read afresh")).await {
+                        return;
+                    }
+                }
                 Ok(event) => {
                     // A change that may concern this caller's own access: their entity's
                     // people and sessions, the entity itself, or a role.
@@ -164,7 +241,5 @@ async fn follow(
             },
         }
     }
-    let _ = sender
-        .send(Event::default().event("closed").data("the stream ended"))
-        .await;
+    let _ = send(Event::default().event("closed").data("the stream ended")).await;
 }

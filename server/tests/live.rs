@@ -246,6 +246,29 @@ async fn admins_hear_their_scope_and_streams_end_with_the_session_or_the_process
     let reset = unknown.next(wait).await.unwrap();
     assert_eq!(reset.event, "reset");
 
+    // Another entity's event id is as unknown to an entity admin as one that never was: no replay
+    // and no hint whether it exists.
+    let northwind_event = second["id"].as_str().unwrap().to_string();
+    let mut probe = Stream::open(addr, Some(&carla_token), Some(&northwind_event)).await;
+    probe.ready().await;
+    assert_eq!(probe.next(wait).await.unwrap().event, "reset");
+    drop(probe);
+    // One session holds a few streams (tabs), not thousands.
+    let token = server.token("admin@contoso.test").await;
+    let mut held = Vec::new();
+    for _ in 0..6 {
+        let mut tab = Stream::open(addr, Some(&token), None).await;
+        assert_eq!(tab.status, 200);
+        tab.ready().await;
+        held.push(tab);
+    }
+    let refused = Stream::open(addr, Some(&token), None).await;
+    assert_eq!(refused.status, 429, "{}", refused.head);
+    // Another session of the same person is counted apart.
+    let elsewhere = server.token("admin@contoso.test").await;
+    assert_eq!(Stream::open(addr, Some(&elsewhere), None).await.status, 200);
+    drop(held);
+
     // Signing out ends that session's stream at once (the sign-out is an event of its entity).
     let signed_out = send(
         addr,

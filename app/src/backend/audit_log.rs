@@ -137,7 +137,12 @@ pub async fn since<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Option<Vec<super::events::AdminEvent>>, DbErr> {
     use audit_event::Column as C;
-    let Some(seen) = audit_event::Entity::find_by_id(last).one(conn).await? else {
+    // An event outside the caller's scope is as unknown as one that never was.
+    let Some(seen) = audit_event::Entity::find_by_id(last)
+        .one(conn)
+        .await?
+        .filter(|e| scope.is_none() || e.entity_id == scope)
+    else {
         return Ok(None);
     };
     let mut query = audit_event::Entity::find()

@@ -16,6 +16,9 @@ use uuid::Uuid;
 
 /// The PostgreSQL channel events cross processes on.
 pub const CHANNEL: &str = "usher_events";
+/// The action of the marker `relay` publishes when events from other processes may have been
+/// lost (its connection to PostgreSQL broke): streams tell their browsers to read afresh.
+pub const RESET: &str = "stream.reset";
 /// Events per notification: a notification carries at most 8,000 bytes.
 const PER_NOTIFY: usize = 16;
 
@@ -92,6 +95,18 @@ impl Events {
     }
 }
 
+fn reset_marker() -> AdminEvent {
+    AdminEvent {
+        id: Uuid::now_v7(),
+        action: RESET.into(),
+        entity_id: None,
+        target_kind: String::new(),
+        target_id: None,
+        actor_id: None,
+        at: Utc::now(),
+    }
+}
+
 /// Sends `events` to the other processes, in the caller's transaction (PostgreSQL only).
 pub async fn notify<C: ConnectionTrait>(conn: &C, events: &[AdminEvent]) -> Result<(), DbErr> {
     if conn.get_database_backend() != DbBackend::Postgres {
@@ -137,8 +152,10 @@ pub async fn relay(db: super::Db, events: Events) {
         };
         if let Err(error) = listener.listen(CHANNEL).await {
             tracing::warn!(%error, "cannot listen for other instances' events");
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            continue;
+            tokio::select! {
+                _ = &mut closed => return,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => continue,
+            }
         }
         loop {
             let received = tokio::select! {
@@ -153,6 +170,7 @@ pub async fn relay(db: super::Db, events: Events) {
                 },
                 Err(error) => {
                     tracing::warn!(%error, "listening for other instances' events failed");
+                    events.publish([reset_marker()]);
                     break;
                 }
             }

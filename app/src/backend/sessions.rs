@@ -79,16 +79,38 @@ pub async fn authenticate(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Caller>, DbErr> {
+    look_up(db, config, token, now, true).await
+}
+
+/// `authenticate` for something the person did not do (an open live-updates stream checking
+/// its session): the session's idle clock is not touched, so a forgotten tab does not keep it
+/// signed in.
+pub async fn still_live(
+    db: &Db,
+    config: &Config,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Caller>, DbErr> {
+    look_up(db, config, token, now, false).await
+}
+
+async fn look_up(
+    db: &Db,
+    config: &Config,
+    token: &str,
+    now: DateTime<Utc>,
+    touch: bool,
+) -> Result<Option<Caller>, DbErr> {
     let epoch = db.epoch().await?;
     let token_hash = hash_token(token);
     if let Some(hit) = db.caches().sessions.get(epoch, &token_hash) {
-        let fresh =
-            now >= hit.session.last_seen_at && now - hit.session.last_seen_at <= TOUCH_EVERY;
+        let fresh = !touch
+            || (now >= hit.session.last_seen_at && now - hit.session.last_seen_at <= TOUCH_EVERY);
         if fresh && is_live(&hit.session, config, now) {
             return Ok(Some(hit.user.clone()));
         }
     }
-    let found = read_session(db, config, &token_hash, now, epoch).await?;
+    let found = read_session(db, config, &token_hash, now, epoch, touch).await?;
     match &found {
         Some((session, user)) => db.caches().sessions.put(
             epoch,
@@ -110,6 +132,7 @@ async fn read_session(
     token_hash: &str,
     now: DateTime<Utc>,
     epoch: i64,
+    touch: bool,
 ) -> Result<Option<(session::Model, Caller)>, DbErr> {
     // The session and its user in one round trip.
     let to_user = session::Entity::belongs_to(user::Entity)
@@ -150,7 +173,7 @@ async fn read_session(
         return Ok(None);
     }
     let roles = roles::roles_of(db.read(), user.id).await?;
-    if now - session.last_seen_at > TOUCH_EVERY {
+    if touch && now - session.last_seen_at > TOUCH_EVERY {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, now.into())
             .filter(session::Column::Id.eq(session.id))

@@ -142,12 +142,17 @@ impl Catalogue {
         self.roles.iter().find(|r| &r.key == key)
     }
 
-    /// A role named by its key or its name, in any case (a CSV row, a form).
+    /// A role named by its key or its name, in any case (a CSV row, a form); a key first.
     pub fn find(&self, name: &str) -> Option<&Role> {
         let name = name.trim();
-        self.roles.iter().find(|r| {
-            r.key.as_str().eq_ignore_ascii_case(name) || r.name.eq_ignore_ascii_case(name)
-        })
+        self.roles
+            .iter()
+            .find(|r| r.key.as_str().eq_ignore_ascii_case(name))
+            .or_else(|| {
+                self.roles
+                    .iter()
+                    .find(|r| r.name.eq_ignore_ascii_case(name))
+            })
     }
 
     /// The name people see; a key the catalogue does not know shows as itself.

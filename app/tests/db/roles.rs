@@ -175,6 +175,12 @@ async fn built_in_roles_cannot_be_broken_and_every_field_is_checked(t: &TestDb) 
         field_error(taken, "name"),
         "There is already a role named market MAKER."
     );
+    // A name that is another role's key would make "admin" in a CSV file ambiguous.
+    let a_key = manage::create(&state, &op, role_form("Credit_Officer", &[]), meta(), now).await;
+    assert_eq!(
+        field_error(a_key, "name"),
+        "There is already a role named Credit_Officer."
+    );
     let operator_only = manage::create(
         &state,
         &op,

@@ -223,3 +223,60 @@ async fn sessions_of(t: &TestDb, user_id: uuid::Uuid) -> u64 {
         .await
         .unwrap()
 }
+
+/// An open live-updates stream checks its session without touching its idle clock: a
+/// forgotten tab does not keep it signed in; the person's own request does.
+async fn a_stream_checking_its_session_does_not_keep_it_alive(t: &TestDb) {
+    demo(t).await;
+    let config = t.state().config;
+    let token = sign_in(t, DEMO_ADMIN, DEMO_PASSWORD).await.unwrap();
+    let last_seen = || async {
+        session::Entity::find()
+            .one(t.db.read())
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at
+    };
+    let signed_in = last_seen().await;
+    let later = signed_in + TimeDelta::minutes(30);
+    assert!(sessions::still_live(&t.db, &config, &token, later)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(last_seen().await, signed_in, "{}", t.label);
+    // Past the idle timeout with only the stream checking: the session is over.
+    let idle = signed_in + config.session_idle + TimeDelta::minutes(1);
+    assert!(sessions::still_live(&t.db, &config, &token, idle)
+        .await
+        .unwrap()
+        .is_none());
+    // The person's own request at 30 minutes would have kept it.
+    let other = sign_in(t, DEMO_OPERATOR, DEMO_PASSWORD).await.unwrap();
+    let theirs = session::Entity::find()
+        .all(t.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.last_seen_at)
+        .max()
+        .unwrap();
+    sessions::authenticate(&t.db, &config, &other, theirs + TimeDelta::minutes(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(last_seen_sorted(t).await.iter().any(|at| *at > theirs));
+}
+db_test!(a_stream_checking_its_session_does_not_keep_it_alive);
+
+async fn last_seen_sorted(t: &TestDb) -> Vec<chrono::DateTime<Utc>> {
+    let mut all: Vec<_> = session::Entity::find()
+        .all(t.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.last_seen_at)
+        .collect();
+    all.sort();
+    all
+}

@@ -63,7 +63,11 @@ fn check(
     if name.is_empty() {
         errors.add("name", "Enter the role's name.");
     } else if catalogue.roles().iter().any(|r| {
-        r.name.to_lowercase() == name.to_lowercase() && Some(&r.key) != editing.map(|e| &e.key)
+        // Forms and CSV files name a role by its name or its key: neither may be ambiguous.
+        let other = Some(&r.key) != editing.map(|e| &e.key);
+        other
+            && (r.name.to_lowercase() == name.to_lowercase()
+                || r.key.as_str().eq_ignore_ascii_case(&name))
     }) {
         errors.add("name", format!("There is already a role named {name}."));
     }
@@ -235,6 +239,21 @@ async fn write<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Writes the change's audit row, commits, and announces it.
+async fn finish(
+    state: &AppState,
+    txn: sea_orm::DatabaseTransaction,
+    me: &Caller,
+    meta: RequestMeta,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let event = audit::record(&txn, &me.audit(meta), change, now).await?;
+    txn.commit().await?;
+    state.events.publish([event]);
+    Ok(())
+}
+
 /// New role.
 pub async fn create(
     state: &AppState,
@@ -248,15 +267,8 @@ pub async fn create(
     let catalogue = load(&txn).await?;
     let role = check(&form, &catalogue, None)?;
     write(&txn, &role, true).await?;
-    let event = audit::record(
-        &txn,
-        &me.audit(meta),
-        change("role.created", &role).after(snapshot(&role)),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    state.events.publish([event]);
+    let created = change("role.created", &role).after(snapshot(&role));
+    finish(state, txn, me, meta, created, now).await?;
     Ok(role)
 }
 
@@ -285,30 +297,23 @@ pub async fn update(
         return Ok(role);
     }
     write(&txn, &role, false).await?;
-    let event = audit::record(
-        &txn,
-        &me.audit(meta),
-        {
-            // Only what changed: the log says "Permissions: … → …", not every field.
-            let (mut was, mut is) = (snapshot(before), snapshot(&role));
-            if let (Some(was), Some(is)) = (was.as_object_mut(), is.as_object_mut()) {
-                let same: Vec<String> = was
-                    .iter()
-                    .filter(|(k, v)| is.get(*k) == Some(v))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for key in same {
-                    was.remove(&key);
-                    is.remove(&key);
-                }
+    let edited = {
+        // Only what changed: the log says "Permissions: … → …", not every field.
+        let (mut was, mut is) = (snapshot(before), snapshot(&role));
+        if let (Some(was), Some(is)) = (was.as_object_mut(), is.as_object_mut()) {
+            let same: Vec<String> = was
+                .iter()
+                .filter(|(k, v)| is.get(*k) == Some(v))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in same {
+                was.remove(&key);
+                is.remove(&key);
             }
-            change("role.updated", &role).before(was).after(is)
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    state.events.publish([event]);
+        }
+        change("role.updated", &role).before(was).after(is)
+    };
+    finish(state, txn, me, meta, edited, now).await?;
     Ok(role)
 }
 
@@ -366,8 +371,16 @@ pub async fn delete(
             if pending == 1 { "it" } else { "them" },
         )));
     }
+    // Only invitations that are no longer pending: one sent meanwhile keeps the key referenced,
+    // and the role's delete below then fails as a conflict instead of emptying it.
+    let settled = Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(invitation::Column::Status.ne(InvitationStatus::Pending.as_str()))
+        .take();
     invitation_role::Entity::delete_many()
         .filter(invitation_role::Column::RoleKey.eq(key))
+        .filter(invitation_role::Column::InvitationId.in_subquery(settled))
         .exec(&txn)
         .await?;
     role_permission::Entity::delete_many()
@@ -383,20 +396,13 @@ pub async fn delete(
     if let Err(e) = &deleted {
         if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) {
             return Err(ServiceError::Conflict(
-                "Someone was given this role meanwhile; take it from them first.".into(),
+                "Someone was given this role, or invited with it, meanwhile; take it from them first.".into(),
             ));
         }
     }
     deleted?;
-    let event = audit::record(
-        &txn,
-        &me.audit(meta),
-        change("role.deleted", &role).before(snapshot(&role)),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    state.events.publish([event]);
+    let deleted = change("role.deleted", &role).before(snapshot(&role));
+    finish(state, txn, me, meta, deleted, now).await?;
     Ok(role)
 }
 

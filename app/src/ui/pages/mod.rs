@@ -184,3 +184,82 @@ mod tests {
         assert_eq!(super::thousands(1_000_004), "1,000,004");
     }
 }
+
+/// What a listing page's row actions share (Entities, Roles): which row is working, the server's
+/// sentence as a notice, or its refusal as an error line (the sign-in page when the session has
+/// ended); the listing is read again after either.
+pub(crate) struct RowActions<K: Send + Sync + 'static> {
+    pub notice: RwSignal<Option<Notice>>,
+    pub failure: RwSignal<Option<String>>,
+    busy: RwSignal<Option<K>>,
+    refetch: Callback<()>,
+}
+
+impl<K: Send + Sync + 'static> Clone for RowActions<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K: Send + Sync + 'static> Copy for RowActions<K> {}
+
+impl<K: Clone + PartialEq + Send + Sync + 'static> RowActions<K> {
+    pub fn new(refetch: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            notice: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            busy: RwSignal::new(None),
+            refetch: Callback::new(move |_| refetch()),
+        }
+    }
+
+    /// For a dialog that succeeded: its sentence, and the listing read again.
+    pub fn done(self) -> Callback<String> {
+        Callback::new(move |message: String| {
+            self.failure.set(None);
+            self.notice.set(Some(Notice::from(message)));
+            self.refetch.run(());
+        })
+    }
+
+    /// Whether `key`'s row is working.
+    pub fn pending(self, key: K) -> Signal<bool> {
+        Signal::derive(move || self.busy.with(|b| b.as_ref() == Some(&key)))
+    }
+
+    /// Runs `call` for `key`'s row.
+    pub fn run(
+        self,
+        key: K,
+        call: impl std::future::Future<Output = Result<String, AppError>> + 'static,
+    ) {
+        self.busy.set(Some(key));
+        leptos::task::spawn_local(async move {
+            let answer = call.await;
+            self.busy.set(None);
+            match answer {
+                Ok(message) => self.done().run(message),
+                Err(error) => {
+                    go_to_sign_in_if_ended(&error);
+                    self.notice.set(None);
+                    self.failure.set(Some(error.to_string()));
+                    self.refetch.run(());
+                }
+            }
+        });
+    }
+}
+
+/// The notice and the error line of `RowActions`.
+#[component]
+pub(crate) fn RowFeedback(
+    notice: RwSignal<Option<Notice>>,
+    failure: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <NoticeLine notice />
+        <p class="notice error" role="alert" hidden=move || failure.with(Option::is_none)>
+            {move || failure.get()}
+        </p>
+    }
+}

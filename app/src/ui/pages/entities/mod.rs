@@ -7,12 +7,9 @@ mod dialogs;
 use crate::api::entities::{list_entities, resume_entity, suspend_entity, EntityRow};
 use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::modal::StatusBadge;
-use crate::ui::pages::{
-    counted, error_notice, go_to_sign_in_if_ended, thousands, Notice, NoticeLine,
-};
+use crate::ui::pages::{counted, error_notice, thousands, RowActions, RowFeedback};
 use dialogs::{NewEntityDialog, RenameDialog};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use uuid::Uuid;
 
@@ -48,36 +45,10 @@ fn suspend_question(row: &EntityRow) -> String {
 #[component]
 pub fn EntitiesPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_entities());
-    let notice = RwSignal::new(None::<Notice>);
-    let failure = RwSignal::new(None::<String>);
+    let actions = RowActions::<Uuid>::new(move || list.refetch());
+    let done = actions.done();
     let creating = RwSignal::new(false);
     let renaming = RwSignal::new(None::<EntityRow>);
-    let busy = RwSignal::new(None::<Uuid>);
-    let done = Callback::new(move |message: String| {
-        failure.set(None);
-        notice.set(Some(Notice::from(message)));
-        list.refetch();
-    });
-    let act = move |id: Uuid, suspend: bool| {
-        busy.set(Some(id));
-        spawn_local(async move {
-            let answer = if suspend {
-                suspend_entity(id).await
-            } else {
-                resume_entity(id).await
-            };
-            busy.set(None);
-            match answer {
-                Ok(message) => done.run(message),
-                Err(error) => {
-                    go_to_sign_in_if_ended(&error);
-                    notice.set(None);
-                    failure.set(Some(error.to_string()));
-                    list.refetch();
-                }
-            }
-        });
-    };
     view! {
         <Title text="Entities" />
         <div class="page-head">
@@ -86,10 +57,7 @@ pub fn EntitiesPage() -> impl IntoView {
                 "New entity"
             </button>
         </div>
-        <NoticeLine notice />
-        <p class="notice error" role="alert" hidden=move || failure.with(Option::is_none)>
-            {move || failure.get()}
-        </p>
+        <RowFeedback notice=actions.notice failure=actions.failure />
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading entities…"</p> }
         }>
@@ -118,7 +86,7 @@ pub fn EntitiesPage() -> impl IntoView {
                             <tbody>
                                 {rows
                                     .into_iter()
-                                    .map(|row| entity_row(row, busy, renaming, act))
+                                    .map(|row| entity_row(row, actions, renaming))
                                     .collect_view()}
                             </tbody>
                         </table>
@@ -149,12 +117,11 @@ pub fn EntitiesPage() -> impl IntoView {
 
 fn entity_row(
     row: EntityRow,
-    busy: RwSignal<Option<Uuid>>,
+    actions: RowActions<Uuid>,
     renaming: RwSignal<Option<EntityRow>>,
-    act: impl Fn(Uuid, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = row.id;
-    let pending = Signal::derive(move || busy.get() == Some(id));
+    let pending = actions.pending(id);
     let suspended = !row.suspended.is_empty();
     let status = if suspended { "suspended" } else { "active" };
     let users_href = format!("/users?entity={id}");
@@ -197,7 +164,7 @@ fn entity_row(
                                     type="button"
                                     class="button small"
                                     disabled=move || pending.get()
-                                    on:click=move |_| act(id, false)
+                                    on:click=move |_| actions.run(id, resume_entity(id))
                                 >
                                     "Resume"
                                 </button>
@@ -210,7 +177,9 @@ fn entity_row(
                                     label="Suspend"
                                     question
                                     confirm_label="Suspend"
-                                    on_confirm=Callback::new(move |_| act(id, true))
+                                    on_confirm=Callback::new(move |_| {
+                                        actions.run(id, suspend_entity(id))
+                                    })
                                     pending
                                 />
                             }

@@ -6,12 +6,9 @@ mod dialog;
 
 use crate::api::roles::{delete_role, list_roles, PermissionInfo, RoleRow};
 use crate::ui::components::confirm::ConfirmButton;
-use crate::ui::pages::{
-    counted, error_notice, go_to_sign_in_if_ended, thousands, Notice, NoticeLine,
-};
+use crate::ui::pages::{counted, error_notice, thousands, RowActions, RowFeedback};
 use dialog::RoleDialog;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 /// What the page opened a dialog for.
@@ -24,31 +21,9 @@ enum Editing {
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_roles());
-    let notice = RwSignal::new(None::<Notice>);
-    let failure = RwSignal::new(None::<String>);
+    let actions = RowActions::<String>::new(move || list.refetch());
+    let done = actions.done();
     let editing = RwSignal::new(None::<Editing>);
-    let busy = RwSignal::new(None::<String>);
-    let done = Callback::new(move |message: String| {
-        failure.set(None);
-        notice.set(Some(Notice::from(message)));
-        list.refetch();
-    });
-    let remove = Callback::new(move |key: String| {
-        busy.set(Some(key.clone()));
-        spawn_local(async move {
-            let answer = delete_role(key).await;
-            busy.set(None);
-            match answer {
-                Ok(message) => done.run(message),
-                Err(error) => {
-                    go_to_sign_in_if_ended(&error);
-                    notice.set(None);
-                    failure.set(Some(error.to_string()));
-                    list.refetch();
-                }
-            }
-        });
-    });
     view! {
         <Title text="Roles" />
         <div class="page-head">
@@ -64,10 +39,7 @@ pub fn RolesPage() -> impl IntoView {
         <p class="muted">
             "What each role may do in Usher and in the business applications. A change reaches everyone who holds the role at their next click."
         </p>
-        <NoticeLine notice />
-        <p class="notice error" role="alert" hidden=move || failure.with(Option::is_none)>
-            {move || failure.get()}
-        </p>
+        <RowFeedback notice=actions.notice failure=actions.failure />
         <Transition fallback=|| {
             view! { <p class="page-loading">"Loading roles…"</p> }
         }>
@@ -108,7 +80,7 @@ pub fn RolesPage() -> impl IntoView {
                                     .roles
                                     .iter()
                                     .cloned()
-                                    .map(|row| role_row(row, permissions, editing, busy, remove))
+                                    .map(|row| role_row(row, permissions, editing, actions))
                                     .collect_view()}
                             </tbody>
                         </table>
@@ -157,14 +129,10 @@ fn role_row(
     row: RoleRow,
     permissions: StoredValue<Vec<PermissionInfo>>,
     editing: RwSignal<Option<Editing>>,
-    busy: RwSignal<Option<String>>,
-    remove: Callback<String>,
+    actions: RowActions<String>,
 ) -> impl IntoView {
     let key = row.key.clone();
-    let pending = Signal::derive({
-        let key = key.clone();
-        move || busy.with(|b| b.as_deref() == Some(key.as_str()))
-    });
+    let pending = actions.pending(key.clone());
     let question = format!(
         "Delete the role {}? Nobody holds it; invitations that are no longer pending forget it. The audit log keeps what it was.",
         row.name
@@ -220,7 +188,9 @@ fn role_row(
                                     label="Delete"
                                     question
                                     confirm_label="Delete role"
-                                    on_confirm=Callback::new(move |_| remove.run(key.clone()))
+                                    on_confirm=Callback::new(move |_| {
+                                        actions.run(key.clone(), delete_role(key.clone()))
+                                    })
                                     pending
                                 />
                             }
