@@ -69,6 +69,10 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('dialog', { name: 'New entity' })).toBeVisible();
       await expectAccessible(page, 'New entity dialog');
       await page.keyboard.press('Escape');
+      await page.locator('table.entities tbody tr td a').first().click();
+      await expect(page.getByRole('region', { name: 'Recent activity' })).toBeVisible();
+      await hydrated(page);
+      await expectAccessible(page, 'an entity page');
       await page.goto('/roles');
       await hydrated(page);
       await page.getByRole('button', { name: 'New role' }).click();

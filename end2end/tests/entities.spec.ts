@@ -66,8 +66,22 @@ test('an operator makes, renames, suspends and resumes an entity; its people are
   await signIn.signIn(person.email, DEMO_PASSWORD);
   await expect(theirs.getByRole('banner')).toBeVisible();
 
-  // The entity's name leads to its people in the directory.
+  // The entity's name leads to its page: its figures, what happened in it, and links onward.
   await row.getByRole('link', { name: `Fabrikam Group ${unique}` }).click();
+  await expect(page).toHaveURL(/\/entities\/[0-9a-f-]+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Fabrikam Group ${unique}`);
+  await hydrated(page);
+  const activity = page.getByRole('region', { name: 'Recent activity' });
+  await expect(activity).toContainText(`Olivia Operator resumed Fabrikam Group ${unique}`);
+  await expect(activity).toContainText(`Olivia Operator suspended Fabrikam Group ${unique}`);
+  // Rename on the entity's own page.
+  await page.getByRole('button', { name: 'Rename' }).click();
+  const again = page.getByRole('dialog', { name: 'Rename entity' });
+  await again.getByLabel('Name').fill(`Fabrikam Holdings ${unique}`);
+  await again.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByRole('status')).toHaveText(`Renamed to Fabrikam Holdings ${unique}.`);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Fabrikam Holdings ${unique}`);
+  await page.getByRole('link', { name: '1 active' }).click();
   await expect(page).toHaveURL(/\/users\?entity=/);
   await expect(page.locator('table.directory tbody tr', { hasText: person.email })).toBeVisible();
 });

@@ -152,6 +152,7 @@ fn call(name: &str, t: &Target) -> Body {
             "actor": "", "action": "", "target": "", "entity": t.entity, "from": "", "to": "", "after": ""
         } })),
         "create_entity" => Json(json!({ "name": "", "slug": "" })),
+        "get_entity" => Json(json!({ "id": t.entity })),
         "rename_entity" => Json(json!({ "id": t.entity, "name": "" })),
         // Not suspended: refused by its state once authorised.
         "resume_entity" => Json(json!({ "id": t.entity })),
@@ -202,6 +203,7 @@ const RULES: &[(&str, Rule)] = &[
     ("audit_options", Rule::Admins),
     ("list_audit", Rule::EntityAdmin),
     ("list_entities", Rule::Operator),
+    ("get_entity", Rule::Operator),
     ("create_entity", Rule::Operator),
     ("rename_entity", Rule::Operator),
     ("suspend_entity", Rule::Operator),

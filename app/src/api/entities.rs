@@ -26,40 +26,84 @@ pub struct EntityRow {
     pub created: String,
 }
 
+/// An entity's page: its row, and what happened in it lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityDetail {
+    pub row: EntityRow,
+    /// The latest events of the entity, newest first.
+    pub activity: Vec<super::audit::AuditLine>,
+}
+
+/// Events an entity's page shows; the audit log has the rest.
+pub const ACTIVITY: u64 = 10;
+
+#[cfg(feature = "ssr")]
+fn row_of(s: crate::backend::entities::Summary) -> EntityRow {
+    use super::time;
+    EntityRow {
+        id: s.entity.id,
+        name: s.entity.name,
+        slug: s.entity.slug,
+        is_operator: s.entity.is_operator,
+        suspended: s
+            .suspension
+            .map(|x| {
+                format!(
+                    "Suspended {} by {}",
+                    time::when(x.suspended_at),
+                    x.suspended_by
+                )
+            })
+            .unwrap_or_default(),
+        active: s.users.active,
+        pending: s.users.pending,
+        inactive: s.users.inactive,
+        deleted: s.users.deleted,
+        pending_invitations: s.pending_invitations,
+        admins: s.admins,
+        created: time::when(s.entity.created_at),
+    }
+}
+
 #[server(prefix = "/api", endpoint = "list_entities")]
 pub async fn list_entities() -> Result<Vec<EntityRow>, AppError> {
-    use super::{context, time};
+    use super::context;
     use crate::backend::entities;
     use crate::domain::Action;
     let (state, me) = context::require_session().await?;
     let allowed = me.may_list(Action::ManageEntities, None)?;
     let rows = entities::list(state.db.read(), &allowed, context::now()).await?;
-    Ok(rows
+    Ok(rows.into_iter().map(row_of).collect())
+}
+
+#[server(prefix = "/api", endpoint = "get_entity", input = Json)]
+pub async fn get_entity(id: Uuid) -> Result<EntityDetail, AppError> {
+    use super::context;
+    use crate::backend::{audit_log, entities};
+    use crate::domain::Action;
+    let (state, me) = context::require_session().await?;
+    let db = state.db.read();
+    me.may_entity(db, id).await?;
+    let allowed = me.may_list(Action::ManageEntities, None)?;
+    let row = entities::list(db, &allowed, context::now())
+        .await?
         .into_iter()
-        .map(|s| EntityRow {
-            id: s.entity.id,
-            name: s.entity.name,
-            slug: s.entity.slug,
-            is_operator: s.entity.is_operator,
-            suspended: s
-                .suspension
-                .map(|x| {
-                    format!(
-                        "Suspended {} by {}",
-                        time::when(x.suspended_at),
-                        x.suspended_by
-                    )
-                })
-                .unwrap_or_default(),
-            active: s.users.active,
-            pending: s.users.pending,
-            inactive: s.users.inactive,
-            deleted: s.users.deleted,
-            pending_invitations: s.pending_invitations,
-            admins: s.admins,
-            created: time::when(s.entity.created_at),
-        })
-        .collect())
+        .find(|s| s.entity.id == id)
+        .ok_or(AppError::NotFound)?;
+    let in_entity = me.may_list(Action::ReadAudit, Some(id))?;
+    let filter = audit_log::Filter {
+        limit: ACTIVITY,
+        ..Default::default()
+    };
+    let page = audit_log::list(db, &in_entity, &filter).await?;
+    Ok(EntityDetail {
+        row: row_of(row),
+        activity: page
+            .rows
+            .iter()
+            .map(|e| super::audit::render::line(e, &page.names))
+            .collect(),
+    })
 }
 
 #[server(prefix = "/api", endpoint = "create_entity", input = Json)]

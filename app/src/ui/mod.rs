@@ -20,7 +20,7 @@ use pages::{
     accept_invitation::AcceptInvitationPage,
     account::AccountPage,
     audit::AuditPage,
-    entities::EntitiesPage,
+    entities::{EntitiesPage, EntityPage},
     home::HomePage,
     invitations::InvitationsPage,
     mailbox::MailboxPage,
@@ -160,6 +160,16 @@ pub fn App() -> impl IntoView {
                             view! {
                                 <Allowed access=PageAccess::Entities>
                                     <EntitiesPage />
+                                </Allowed>
+                            }
+                        }
+                    />
+                    <Route
+                        path=path!("entities/:id")
+                        view=|| {
+                            view! {
+                                <Allowed access=PageAccess::Entities>
+                                    <EntityPage />
                                 </Allowed>
                             }
                         }

@@ -37,12 +37,13 @@ impl PageAccess {
 
 /// The restricted pages, as the route table writes their paths; the server answers 403 for
 /// them to anyone they do not allow (the page itself then says "No access").
-pub const RESTRICTED_PAGES: [(&str, PageAccess); 7] = [
+pub const RESTRICTED_PAGES: [(&str, PageAccess); 8] = [
     ("/users", PageAccess::Admins),
     ("/users/:id", PageAccess::Admins),
     ("/invitations", PageAccess::Inviters),
     ("/mailbox", PageAccess::Mailbox),
     ("/entities", PageAccess::Entities),
+    ("/entities/:id", PageAccess::Entities),
     ("/roles", PageAccess::Roles),
     ("/audit", PageAccess::Auditors),
 ];

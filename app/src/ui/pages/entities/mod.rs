@@ -2,7 +2,10 @@
 //! admins; New entity, Rename, Suspend (asks first) and Resume. Each name leads to the entity's
 //! users, each count of invitations to its pending invitations, both filtered.
 
+mod detail;
 mod dialogs;
+
+pub use detail::EntityPage;
 
 use crate::api::entities::{list_entities, resume_entity, suspend_entity, EntityRow};
 use crate::ui::components::confirm::ConfirmButton;
@@ -14,7 +17,7 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 /// "12 active · 3 pending · 1 deleted": the statuses someone is in, or "No users".
-fn people(row: &EntityRow) -> String {
+pub(super) fn people(row: &EntityRow) -> String {
     let parts: Vec<String> = [
         (row.active, "active"),
         (row.pending, "pending"),
@@ -33,7 +36,7 @@ fn people(row: &EntityRow) -> String {
 }
 
 /// What Suspend asks before it acts.
-fn suspend_question(row: &EntityRow) -> String {
+pub(super) fn suspend_question(row: &EntityRow) -> String {
     let signed_in = row.active + row.pending;
     format!(
         "Suspend {}? Its {} cannot sign in until it is resumed, and anyone signed in now is signed out at once. Nothing is deleted.",
@@ -131,7 +134,7 @@ fn entity_row(
     view! {
         <tr data-slug=row.slug.clone()>
             <td data-label="Name" class="strong">
-                <a href=users_href.clone()>{row.name.clone()}</a>
+                <a href=format!("/entities/{id}")>{row.name.clone()}</a>
                 {row.is_operator.then(|| view! { <span class="chip">"Operators"</span> })}
             </td>
             <td data-label="Slug">
