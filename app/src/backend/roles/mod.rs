@@ -2,6 +2,7 @@
 //! role carries. Every request reads them as one `Catalogue`, remembered per cache epoch (both
 //! tables raise it, m0006), so a changed role is seen by the next request on every instance.
 
+mod form;
 pub mod manage;
 
 use super::entity::{role, role_permission, user_role};

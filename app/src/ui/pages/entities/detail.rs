@@ -3,10 +3,9 @@
 //! happened in it lately, with the audit log filtered to it one click away.
 
 use super::dialogs::RenameDialog;
-use super::{people, suspend_question};
-use crate::api::entities::{get_entity, resume_entity, suspend_entity, EntityDetail};
+use super::{entity_actions, people};
+use crate::api::entities::{get_entity, EntityDetail};
 use crate::ui::components::audit::AuditTrail;
-use crate::ui::components::confirm::ConfirmButton;
 use crate::ui::components::modal::StatusBadge;
 use crate::ui::live::{self, LiveNews};
 use crate::ui::pages::{error_notice, thousands, RowActions, RowFeedback};
@@ -84,8 +83,6 @@ fn entity_view(
     let id = row.id;
     let suspended = !row.suspended.is_empty();
     let users_href = format!("/users?entity={id}");
-    let question = suspend_question(&row);
-    let pending = actions.pending(id);
     let current = row.name.clone();
     view! {
         <Title text=row.name.clone() />
@@ -95,39 +92,12 @@ fn entity_view(
                 <StatusBadge status=(if suspended { "suspended" } else { "active" }).to_string() />
             </h1>
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| renaming.set(true)>
-                    "Rename"
-                </button>
-                {match (row.is_operator, suspended) {
-                    (true, _) => ().into_any(),
-                    (false, true) => {
-                        view! {
-                            <button
-                                type="button"
-                                class="button"
-                                disabled=move || pending.get()
-                                on:click=move |_| actions.run(id, resume_entity(id))
-                            >
-                                "Resume"
-                            </button>
-                        }
-                            .into_any()
-                    }
-                    (false, false) => {
-                        view! {
-                            <ConfirmButton
-                                label="Suspend"
-                                question
-                                confirm_label="Suspend"
-                                on_confirm=Callback::new(move |_| {
-                                    actions.run(id, suspend_entity(id))
-                                })
-                                pending
-                            />
-                        }
-                            .into_any()
-                    }
-                }}
+                {entity_actions(
+                    &row,
+                    actions,
+                    Callback::new(move |_| renaming.set(true)),
+                    "button",
+                )}
             </div>
         </div>
         <dl class="card facts">

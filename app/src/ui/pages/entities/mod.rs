@@ -36,7 +36,7 @@ pub(super) fn people(row: &EntityRow) -> String {
 }
 
 /// What Suspend asks before it acts.
-pub(super) fn suspend_question(row: &EntityRow) -> String {
+fn suspend_question(row: &EntityRow) -> String {
     let signed_in = row.active + row.pending;
     format!(
         "Suspend {}? Its {} cannot sign in until it is resumed, and anyone signed in now is signed out at once. Nothing is deleted.",
@@ -124,13 +124,11 @@ fn entity_row(
     renaming: RwSignal<Option<EntityRow>>,
 ) -> impl IntoView {
     let id = row.id;
-    let pending = actions.pending(id);
     let suspended = !row.suspended.is_empty();
     let status = if suspended { "suspended" } else { "active" };
     let users_href = format!("/users?entity={id}");
     let invitations_href = format!("/invitations?entity={id}&status=pending");
     let for_rename = row.clone();
-    let question = suspend_question(&row);
     view! {
         <tr data-slug=row.slug.clone()>
             <td data-label="Name" class="strong">
@@ -152,45 +150,59 @@ fn entity_row(
             <td data-label="Admins">{thousands(row.admins)}</td>
             <td class="actions">
                 <div class="row-actions">
-                    <button
-                        type="button"
-                        class="button small"
-                        on:click=move |_| renaming.set(Some(for_rename.clone()))
-                    >
-                        "Rename"
-                    </button>
-                    {match (row.is_operator, suspended) {
-                        (true, _) => ().into_any(),
-                        (false, true) => {
-                            view! {
-                                <button
-                                    type="button"
-                                    class="button small"
-                                    disabled=move || pending.get()
-                                    on:click=move |_| actions.run(id, resume_entity(id))
-                                >
-                                    "Resume"
-                                </button>
-                            }
-                                .into_any()
-                        }
-                        (false, false) => {
-                            view! {
-                                <ConfirmButton
-                                    label="Suspend"
-                                    question
-                                    confirm_label="Suspend"
-                                    on_confirm=Callback::new(move |_| {
-                                        actions.run(id, suspend_entity(id))
-                                    })
-                                    pending
-                                />
-                            }
-                                .into_any()
-                        }
-                    }}
+                    {entity_actions(
+                        &row,
+                        actions,
+                        Callback::new(move |_| renaming.set(Some(for_rename.clone()))),
+                        "button small",
+                    )}
                 </div>
             </td>
         </tr>
+    }
+}
+
+/// Rename, and Suspend (asks first) or Resume; the operator entity is never suspended.
+pub(super) fn entity_actions(
+    row: &EntityRow,
+    actions: RowActions<Uuid>,
+    on_rename: Callback<()>,
+    class: &'static str,
+) -> impl IntoView {
+    let id = row.id;
+    let pending = actions.pending(id);
+    let question = suspend_question(row);
+    view! {
+        <button type="button" class=class on:click=move |_| on_rename.run(())>
+            "Rename"
+        </button>
+        {match (row.is_operator, !row.suspended.is_empty()) {
+            (true, _) => ().into_any(),
+            (false, true) => {
+                view! {
+                    <button
+                        type="button"
+                        class=class
+                        disabled=move || pending.get()
+                        on:click=move |_| actions.run(id, resume_entity(id))
+                    >
+                        "Resume"
+                    </button>
+                }
+                    .into_any()
+            }
+            (false, false) => {
+                view! {
+                    <ConfirmButton
+                        label="Suspend"
+                        question
+                        confirm_label="Suspend"
+                        on_confirm=Callback::new(move |_| actions.run(id, suspend_entity(id)))
+                        pending
+                    />
+                }
+                    .into_any()
+            }
+        }}
     }
 }
