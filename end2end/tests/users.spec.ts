@@ -65,10 +65,15 @@ test('Edit through the row and through the ⋮ menu; a stale edit is refused', a
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('heading', { name: 'Edsger Renamed' })).toBeVisible();
 
-  // A second admin with the older version loses nothing of the first and is told.
+  // A second admin, whose Edit dialog was opened before the first admin saved again, loses
+  // nothing of the first and is told (their directory announces the change meanwhile).
   const other = await signedInBrowser(browser, 'admin@northwind.test');
   const otherDirectory = new DirectoryPage(other);
   await otherDirectory.open(`?q=${encodeURIComponent(user.email)}`);
+  await otherDirectory.menu(user.email, 'Edit');
+  const stale = other.getByRole('dialog', { name: 'Edit user' });
+  await expect(stale.getByLabel('Name')).toHaveValue('Edsger Renamed');
+
   await page.getByRole('button', { name: 'Edit', exact: true }).click();
   dialog = page.getByRole('dialog', { name: 'Edit user' });
   await dialog.getByLabel('Use same as account email').uncheck();
@@ -76,8 +81,7 @@ test('Edit through the row and through the ⋮ menu; a stale edit is refused', a
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.locator('dd', { hasText: 'edsger@home.example' })).toBeVisible();
 
-  await otherDirectory.menu(user.email, 'Edit');
-  const stale = other.getByRole('dialog', { name: 'Edit user' });
+  await expect(other.locator('.live-news')).toHaveText(/1 new change/);
   await stale.getByLabel('Name').fill('Lost Update');
   await stale.getByRole('button', { name: 'Save changes' }).click();
   await expect(stale.getByRole('alert').filter({ hasText: 'changed by someone else' })).toBeVisible();
